@@ -71,12 +71,12 @@
     const label = fmt(data.paragraph || "{n}", { n });
     const linkBtn = document.createElement("button");
     linkBtn.type = "button";
-    linkBtn.textContent = data.copyLink;
+    linkBtn.textContent = data.linkShort;
     linkBtn.setAttribute("aria-label", data.copyLink + " · " + label);
     linkBtn.addEventListener("click", () => copy(location.origin + location.pathname + "#" + para.id));
     const citeBtn = document.createElement("button");
     citeBtn.type = "button";
-    citeBtn.textContent = data.copyCitation;
+    citeBtn.textContent = data.citeShort;
     citeBtn.setAttribute("aria-label", data.copyCitation + " · " + label);
     citeBtn.addEventListener("click", () => copy(fmt(data.citation, { symbol: data.symbol, n })));
     tools.append(linkBtn, citeBtn);

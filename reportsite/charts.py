@@ -313,7 +313,8 @@ class _Labels:
     values: tuple[tuple[str, ...], ...]  # per series, per category
 
     def with_positions(self, spec: ChartSpec, lang: str) -> list[tuple[str, SourcePos]]:
-        out = list(zip(self.categories, spec.category_pos[lang]))
+        # Categories as written, not as wrapped: the same characters, and the editor's own words.
+        out = list(zip(spec.categories[lang], spec.category_pos[lang]))
         out.append((self.unit, spec.unit_pos[lang]))
         out += [(label, s.label_pos[lang]) for label, s in zip(self.legend, spec.series)]
         for texts, s in zip(self.values, spec.series):
@@ -351,10 +352,10 @@ def _check_glyphs(spec: ChartSpec, lang: str, labels: _Labels, diags: Diagnostic
     charmap, _ = _font_metrics()
     ok = True
     for text, pos in labels.with_positions(spec, lang):
-        missing = sorted({ch for ch in text if not ch.isspace() and ord(ch) not in charmap})
+        missing = sorted({ch for ch in text if ch != "\n" and ord(ch) not in charmap})
         if missing:
             chars = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing)
-            diags.error(pos, f"the chart font {FONT.name} has no glyph for {chars} in {text.replace(chr(10), ' ')!r}; "
+            diags.error(pos, f"the chart font {FONT.name} has no glyph for {chars} in {text!r}; "
                              "it would be drawn as a box: use other characters")
             ok = False
     return ok
@@ -410,12 +411,13 @@ def draw(spec: ChartSpec, lang: str, scheme: str) -> "Figure":
         flat = [v for row in values for v in row]
         low, high = min(flat + [0.0]), max(flat + [0.0])
     span = (high - low) or 1.0
-    # Room past the longest bar for its value label.
-    limit_low = low - (0.12 * span if low < 0 else 0)
+    # Room past the longest bars for their value labels, and under the lower lines for theirs.
+    below = low < 0 or (spec.type == "line" and n_series > 1)
+    limit_low = low - (0.12 * span if below else 0)
     limit_high = high + (0.2 if horizontal else 0.12) * span
-    ticks = _value_ticks(limit_low, limit_high)
+    ticks = [t for t in _value_ticks(limit_low, limit_high) if t >= low - 1e-9]
 
-    value_axis, category_axis = (ax.xaxis, ax.yaxis) if horizontal else (ax.yaxis, ax.xaxis)
+    value_axis = ax.xaxis if horizontal else ax.yaxis
     value_axis.grid(True, color=grid, linewidth=0.8)
     ax.set_axisbelow(True)
     for side in ("top", "right", "left", "bottom"):
@@ -444,8 +446,10 @@ def draw(spec: ChartSpec, lang: str, scheme: str) -> "Figure":
         for s, colour, texts in zip(spec.series, series_colours, labels.values):
             ax.plot(positions, [p.value for p in s.points], color=colour, linewidth=2.5, marker="o", markersize=7)
             for x, p, t in zip(positions, s.points, texts):
-                ax.annotate(t, (x, p.value), xytext=(0, 9), textcoords="offset points", ha="center", va="bottom",
-                            fontproperties=value_font, color=text_colour)
+                # Labels of lines that meet would overlap: the top point's goes above, the others' below.
+                top = p.value >= max(row[x] for row in values)
+                ax.annotate(t, (x, p.value), xytext=(0, 9 if top else -9), textcoords="offset points", ha="center",
+                            va="bottom" if top else "top", fontproperties=value_font, color=text_colour)
     elif spec.type == "stacked-bar":
         up, down = [0.0] * n_cats, [0.0] * n_cats
         for s, colour, texts in zip(spec.series, series_colours, labels.values):
@@ -453,8 +457,12 @@ def draw(spec: ChartSpec, lang: str, scheme: str) -> "Figure":
             bars = ax.bar(positions, [p.value for p in s.points], STYLE["bar_span"] * 0.8, bottom=base,
                           color=colour, edgecolor=background, linewidth=1)
             _mark_derived(bars, s, colour, background)
-            ax.bar_label(bars, labels=list(texts), label_type="center", fontproperties=value_font,
-                         color=_readable_on(colour))
+            for bar, p, t in zip(bars, s.points, texts):
+                if abs(p.value) < 0.07 * span:
+                    continue  # too thin to hold its label; the table under the figure has it
+                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, t, ha="center",
+                        va="center", fontproperties=value_font,
+                        color=text_colour if p.derived else _readable_on(colour))
             for i, p in enumerate(s.points):
                 if p.value >= 0:
                     up[i] += p.value
@@ -509,7 +517,7 @@ def render_svg(spec: ChartSpec, lang: str, scheme: str) -> bytes:
 
     with _rc():
         fig = draw(spec, lang, scheme)
-        FigureCanvasSVG(fig)
+        FigureCanvasSVG(fig)  # the SVG canvas, whatever backend the process has chosen; never a GUI
         out = io.BytesIO()
         fig.savefig(out, format="svg", metadata={"Date": None})  # no date: same bytes every run
     return out.getvalue()

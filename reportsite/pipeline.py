@@ -71,9 +71,12 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer) -> Site
     timer.lap("load")
     if site is None:
         return None
+    load_errors = diags.errors
     site = parse_site(site, diags)
     timer.lap("markdown")
-    if _complete(site):
+    # Cross-checks over a site with unreadable files would only echo those
+    # errors (a dropped section "misses" its paragraphs): report the causes.
+    if not load_errors and _complete(site):
         validate(site, diags)
     timer.lap("validate")
     return site

@@ -284,11 +284,17 @@ def load(text: str, path: str, schema: Schema, diags: Diagnostics) -> Any:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
+        mark = exc.problem_mark or exc.context_mark
+        context = exc.context or ""
+        # An unclosed bracket or quote is noticed lines later; its opening is what to fix.
+        if exc.context_mark and ("flow" in context or "quoted" in context):
+            where = exc.problem_mark
+            mark = exc.context_mark
+            problem += f" ({context} that is not closed" + (f"; noticed at line {where.line + 1})" if where else ")")
         if "expected a single document" in str(exc):
             problem = "more than one YAML document in the file"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         diags.error(SourcePos(path, line, col), f"YAML syntax error: {problem}")
         return None
     except yaml.YAMLError as exc:

@@ -5,6 +5,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -61,9 +62,10 @@ def test_every_chart_has_light_dark_and_csv_in_each_language(specs: list[ChartSp
     assert len(assets) == len(specs) * len(LANGS) * 3
     for spec in specs:
         for lang in LANGS:
-            names = [n for n in assets if n.startswith(f"charts/{spec.id}.{lang}.")]
-            kinds = sorted(n.split(".", 2)[2].replace(n.rsplit(".", 2)[1], "H") for n in names)
-            assert kinds == ["H.csv", "H.svg", "dark.H.svg"], names
+            names = sorted(re.sub(r"\.[0-9a-f]{8}\.", ".HASH.", n) for n in assets
+                           if n.startswith(f"charts/{spec.id}.{lang}."))
+            stem = f"charts/{spec.id}.{lang}"
+            assert names == [f"{stem}.HASH.csv", f"{stem}.HASH.svg", f"{stem}.dark.HASH.svg"]
 
 
 def test_svgs_are_valid_xml_with_text_as_paths(assets: dict[str, bytes]) -> None:
@@ -79,9 +81,8 @@ def test_svgs_are_valid_xml_with_text_as_paths(assets: dict[str, bytes]) -> None
 
 
 def test_dark_and_light_differ_in_colour_only(assets: dict[str, bytes]) -> None:
-    light = assets[next(n for n in assets if n.startswith("charts/deficit-2018.en.") and n.count(".") == 3
-                        and n.endswith(".svg"))]
-    dark = assets[next(n for n in assets if n.startswith("charts/deficit-2018.en.dark."))]
+    light = next(v for n, v in assets.items() if re.fullmatch(r"charts/deficit-2018\.en\.[0-9a-f]{8}\.svg", n))
+    dark = next(v for n, v in assets.items() if n.startswith("charts/deficit-2018.en.dark."))
     assert b"#ffffff" in light and b"#0b5cad" in light and b"#16191d" not in light
     assert b"#16191d" in dark and b"#7db4f0" in dark and b"#0b5cad" not in dark
 
