@@ -560,21 +560,27 @@ def cache_key(spec: ChartSpec, lang: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _cached_svgs(spec: ChartSpec, lang: str, cache_dir: Path | None) -> dict[str, bytes]:
-    file = cache_dir / "charts" / f"{cache_key(spec, lang)}.json" if cache_dir else None
-    if file and file.is_file():
-        try:
-            stored = json.loads(file.read_text(encoding="utf-8"))
-            return {scheme: stored[scheme].encode("utf-8") for scheme in SCHEMES}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass  # a damaged cache entry is drawn again and overwritten
-    svgs = {scheme: render_svg(spec, lang, scheme) for scheme in SCHEMES}
-    if file:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({k: v.decode("utf-8") for k, v in svgs.items()}), encoding="utf-8")
-        os.replace(tmp, file)  # atomic: a parallel build never reads half a file
-    return svgs
+def _cache_file(spec: ChartSpec, lang: str, cache_dir: Path | None) -> Path | None:
+    return cache_dir / "charts" / f"{cache_key(spec, lang)}.json" if cache_dir else None
+
+
+def _read_cache(file: Path | None) -> dict[str, bytes] | None:
+    if file is None or not file.is_file():
+        return None
+    try:
+        stored = json.loads(file.read_text(encoding="utf-8"))
+        return {scheme: stored[scheme].encode("utf-8") for scheme in SCHEMES}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # a damaged cache entry is drawn again and overwritten
+
+
+def _write_cache(file: Path | None, svgs: dict[str, bytes]) -> None:
+    if file is None:
+        return
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({k: v.decode("utf-8") for k, v in svgs.items()}), encoding="utf-8")
+    os.replace(tmp, file)  # atomic: a parallel build never reads half a file
 
 
 def _hashed(stem: str, data: bytes, ext: str) -> str:
@@ -592,9 +598,14 @@ def render_assets(specs: list[ChartSpec], languages: tuple[str, ...], cache_dir:
     assets: dict[str, bytes] = {}
     for spec in specs:
         for lang in languages:
-            if not _check_glyphs(spec, lang, _labels(spec, lang), diags):
-                continue
-            svgs = _cached_svgs(spec, lang, cache_dir)
+            file = _cache_file(spec, lang, cache_dir)
+            svgs = _read_cache(file)
+            if svgs is None:
+                # A cached chart passed this check already: its key covers the texts and the font.
+                if not _check_glyphs(spec, lang, _labels(spec, lang), diags):
+                    continue
+                svgs = {scheme: render_svg(spec, lang, scheme) for scheme in SCHEMES}
+                _write_cache(file, svgs)
             stem = f"charts/{spec.id}.{lang}"
             assets[_hashed(stem, svgs["light"], "svg")] = svgs["light"]
             assets[_hashed(stem + ".dark", svgs["dark"], "svg")] = svgs["dark"]

@@ -7,6 +7,7 @@ the output directory is replaced only when the build succeeded.
 """
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -128,6 +129,7 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
         if search:
             from . import search as search_stage
 
+            shutil.rmtree(stage / "pagefind", ignore_errors=True)  # the spare holds an older index
             search_stage.build_index(site, stage, diags)
             timer.lap("search")
             if diags.errors:

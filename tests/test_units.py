@@ -133,8 +133,19 @@ def test_write_swaps_atomically_and_keeps_old_output_on_failure(tmp_path):
     write.write_files({"index.html": b"new"}, stage)
     write.abort(stage)  # a failed build
     assert (out / "index.html").read_bytes() == b"one" and (out / "a" / "b.html").read_bytes() == b"two"
+    for text in (b"three", b"four", b"four"):
+        stage = write.stage_dir(out)
+        write.write_files({"index.html": text, "c.html": b"c"}, stage)
+        write.commit(stage, out)
+        files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+        assert files == [".reportsite", "c.html", "index.html"] and (out / "index.html").read_bytes() == text
+
+
+def test_unchanged_files_are_not_rewritten(tmp_path):
+    out = tmp_path / "site"
+    for _ in range(2):  # the second build stages into the first build's spare
+        stage = write.stage_dir(out)
+        written = write.write_files({"a.html": b"a", "b.html": b"b"}, stage)
+        write.commit(stage, out)
     stage = write.stage_dir(out)
-    write.write_files({"index.html": b"three"}, stage)
-    write.commit(stage, out)
-    assert (out / "index.html").read_bytes() == b"three" and not (out / "a").exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    assert write.write_files({"a.html": b"a", "b.html": b"B"}, stage) == 1
