@@ -14,7 +14,7 @@
     const hash = decodeURIComponent(location.hash.slice(1));
     const items = anchors();
     if (!items.length) return hash;
-    const top = 80;
+    const top = document.querySelector(".site-header").getBoundingClientRect().bottom + 8;
     let best = null;
     for (const el of items) {
       const r = el.getBoundingClientRect();

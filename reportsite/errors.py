@@ -16,11 +16,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def display_path(path: str | os.PathLike[str]) -> str:
     """Path relative to the repository root, or absolute if outside it."""
-    p = Path(path).resolve() if not isinstance(path, str) or os.path.isabs(path) else (Path.cwd() / path).resolve()
-    try:
-        return p.relative_to(ROOT).as_posix()
-    except ValueError:
-        return p.as_posix()
+    # abspath, not resolve: no system call per diagnostic or per file loaded.
+    p = os.path.abspath(path)
+    root = str(ROOT)
+    if p == root:
+        return "."
+    if p.startswith(root + os.sep):
+        return p[len(root) + 1:].replace(os.sep, "/")
+    return p.replace(os.sep, "/")
 
 
 @dataclass(frozen=True, order=True)

@@ -43,7 +43,7 @@ def _section_schema(langs: tuple[str, ...]) -> Map:
     return Map({
         "id": Str(pattern=SLUG, hint="lower-case ASCII letters, digits and single hyphens"),
         "slug": Str(pattern=SLUG, hint="lower-case ASCII letters, digits and single hyphens"),
-        "label": Str(pattern=r"[IVX]+(\.[A-Z](\.\d{1,2})?)?", hint="a label such as I, II.C or II.C.5"),
+        "label": Str(pattern=r"[IVXLCDM]+(\.[A-Z](\.\d{1,2})?)?", hint="a label such as I, II.C or II.C.5"),
         "order": Int(minimum=1),
         "title": _lang_text(langs, "title"),
     }, required=("id", "order", "title"), name="section.yaml")

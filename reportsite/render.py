@@ -26,7 +26,7 @@ from .markdown import PLACEHOLDER, footnote_key
 from .model import Section, Site
 from .validate import figure_numbers, paragraph_sections
 
-ROMAN = {"I": 1, "V": 5, "X": 10}
+ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 CN_DIGITS = "零一二三四五六七八九"
 OG_LOCALES = {"zh": "zh_CN", "en": "en_US"}
 LINK = re.compile(r'(href|src)="@([^"]*)"')
@@ -34,6 +34,7 @@ ID_ATTR = re.compile(r'\b(id|aria-describedby|aria-labelledby|for)="([^"]+)"')
 LOCAL_HREF = re.compile(r'href="#([^"]+)"')
 ROW_ID = re.compile(r"(para|fig)-\d+")
 PUBLISHED_ASSETS = (".css", ".js", ".svg", ".ico", ".png")
+TOC_FULL_LIMIT = 120  # sections; see Renderer.toc
 
 
 def roman_to_int(text: str) -> int:
@@ -45,10 +46,19 @@ def roman_to_int(text: str) -> int:
 
 
 def chinese_numeral(n: int) -> str:
+    """1 → 一, 12 → 十二, 40 → 四十, 105 → 一百零五, 400 → 四百 (chapter numbers)."""
     if n < 10:
         return CN_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
+    if n < 20:
+        return "十" + (CN_DIGITS[n - 10] if n > 10 else "")
+    out = ""
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit, n = divmod(n, value)
+        if digit:
+            out += CN_DIGITS[digit] + unit
+        elif out and n and not out.endswith("零"):
+            out += "零"
+    return out
 
 
 def heading_text(section: Section, lang: str) -> str:
@@ -104,6 +114,7 @@ class Renderer:
         self.by_id = {s.id: s for s in site.sections}
         self.order = list(site.sections)
         self.tocs = {lang: self._toc_html(lang) for lang in self.langs}
+        self.chapter_tocs: dict[tuple[str, str], str] = {}
         self.figure_html: dict[tuple[str, str], str] = {}
 
     # -- helpers -------------------------------------------------------------
@@ -126,8 +137,8 @@ class Renderer:
     def abs_url(self, url: str) -> str:
         return self.report.base_url + url
 
-    def _toc_html(self, lang: str) -> str:
-        """The whole table of contents as nested lists, built once per language."""
+    def _toc_html(self, lang: str, roots: list[str] | None = None) -> str:
+        """Nested lists of the contents below `roots` (default: the whole report)."""
         parts: list[str] = []
 
         def walk(ids: tuple[str, ...] | list[str]) -> None:
@@ -140,13 +151,30 @@ class Renderer:
                 parts.append("</li>")
             parts.append("</ol>")
 
-        walk([s.id for s in self.site.sections if s.parent is None])
+        walk(roots if roots is not None else [s.id for s in self.site.sections if s.parent is None])
         return "".join(parts)
 
-    def toc(self, lang: str, current_url: str | None) -> Markup:
-        toc = self.tocs[lang]
-        if current_url:
-            toc = toc.replace(f'<a href="{current_url}">', f'<a href="{current_url}" aria-current="page">', 1)
+    def toc(self, lang: str, current: Section | None) -> Markup:
+        """The contents beside a page, its own entry marked.
+
+        A report of ordinary length shows all of it. Beyond TOC_FULL_LIMIT
+        sections, every page showing every entry would make the site grow
+        with the square of its length: pages then show their chapter's
+        contents, and the home page keeps the whole list.
+        """
+        if len(self.order) <= TOC_FULL_LIMIT or current is None:
+            toc = self.tocs[lang]
+        else:
+            chapter = current
+            while chapter.parent:
+                chapter = self.by_id[chapter.parent]
+            key = (lang, chapter.id)
+            if key not in self.chapter_tocs:
+                self.chapter_tocs[key] = self._toc_html(lang, [chapter.id])
+            toc = self.chapter_tocs[key]
+        if current is not None:
+            url = url_for(current, lang)
+            toc = toc.replace(f'<a href="{url}">', f'<a href="{url}" aria-current="page">', 1)
         return Markup(toc)
 
     def resolve(self, fragment: str, lang: str, page: Section | None, mode: str = "section") -> str:
@@ -328,7 +356,7 @@ class Renderer:
             body=Markup(self.section_body(section, lang, "section")),
             prev={"href": url_for(prev_s, lang), "text": heading_text(prev_s, lang)} if prev_s else None,
             next={"href": url_for(next_s, lang), "text": heading_text(next_s, lang)} if next_s else None,
-            parallel=url_for(section, "parallel"), toc=self.toc(lang, url),
+            parallel=url_for(section, "parallel"), toc=self.toc(lang, section),
         )
 
     def full_page(self, lang: str) -> tuple[str, bytes]:
@@ -347,11 +375,9 @@ class Renderer:
             toc=Markup(self._full_toc(lang)), parallel=url_for("full", "parallel"))
 
     def _full_toc(self, lang: str) -> str:
-        # The same table of contents, pointing into this page.
-        toc = self.tocs[lang]
-        for s in self.order:
-            toc = toc.replace(f'href="{url_for(s, lang)}"', f'href="#{s.id}"', 1)
-        return toc
+        # The same table of contents, pointing into this page: one pass over it.
+        targets = {url_for(s, lang): s.id for s in self.order}
+        return re.sub(r'href="([^"]+)"', lambda m: f'href="#{targets[m.group(1)]}"', self.tocs[lang])
 
     def not_found(self, lang: str) -> tuple[str, bytes]:
         url = url_for("404", lang)

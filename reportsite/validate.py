@@ -19,7 +19,7 @@ from .quantities import missing_in_english
 from .yamlschema import pos_of
 
 FRAGMENT = re.compile(r"(para|fig)-(\d+)|fn-([A-Za-z0-9-]+)")
-LABEL_DEPTH = {1: r"[IVX]+", 2: r"[IVX]+\.[A-Z]", 3: r"[IVX]+\.[A-Z]\.\d{1,2}"}
+LABEL_DEPTH = {1: r"[IVXLCDM]+", 2: r"[IVXLCDM]+\.[A-Z]", 3: r"[IVXLCDM]+\.[A-Z]\.\d{1,2}"}
 
 
 def figure_numbers(site: Site) -> dict[str, int]:

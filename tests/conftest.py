@@ -33,3 +33,24 @@ def content_copy(tmp_path) -> Path:
     dest = tmp_path / "content"
     shutil.copytree(CONTENT, dest)
     return dest
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site) -> str:
+    """The real site served on 127.0.0.1 with the production CSP."""
+    from browser import serve
+
+    with serve(built_site) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from browser import launch
+
+    with sync_playwright() as p:
+        browser = launch(p)
+        yield browser
+        browser.close()
