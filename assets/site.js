@@ -31,6 +31,16 @@
     return best.id;
   }
 
+  // 0. The contents are shown beside the text on wide screens (CSS does that without
+  // script); opening the <details> there too tells assistive technology it is open.
+  const toc = document.querySelector("details.toc");
+  if (toc) {
+    const wide = matchMedia("(min-width: 64rem)");
+    const sync = () => { toc.open = wide.matches; };
+    sync();
+    wide.addEventListener("change", sync);
+  }
+
   // 1. Language switch: same page, same paragraph.
   for (const link of document.querySelectorAll("[data-lang-switch]")) {
     const base = link.getAttribute("href").split("#")[0];

@@ -247,8 +247,8 @@ class Renderer:
                 f'<span class="fn-text">{inner}</span> '
                 f'<a href="#fnref-{key}" class="fn-back" aria-label="{back}">↩\ufe0e</a></li>'
             )
-        return (f'<section class="footnotes" aria-label="{html.escape(ui["footnotes"])}">'
-                f'<ul>{"".join(items)}</ul></section>')
+        # A labelled list, not a landmark: the whole-report page holds one per section.
+        return f'<div class="footnotes"><ul aria-label="{html.escape(ui["footnotes"])}">{"".join(items)}</ul></div>'
 
     def section_body(self, section: Section, lang: str, mode: str) -> str:
         body = section.bodies[lang]
@@ -286,7 +286,8 @@ class Renderer:
             "title": title, "description": description, "noindex": noindex,
             "canonical": self.abs_url(url),
             "alternates": alternates,
-            "x_default": self.abs_url(counterpart(self.report.default_language)),
+            # Readers matching neither language get the bilingual landing page, which lets them choose.
+            "x_default": self.abs_url(url_for("landing")),
             "og_locale": OG_LOCALES.get(lang, lang), "og_alternates": [OG_LOCALES.get(c, c) for c in others],
             "switch": [{"href": counterpart(code), "lang": code, "html_lang": LANG_TAGS[code],
                         "name": self.site.ui[code]["language_name"]} for code in others],
@@ -435,8 +436,7 @@ class Renderer:
                 if target == "landing":
                     alts = [(LANG_TAGS[c], url_for("home", c)) for c in self.langs] + [("x-default", "/")]
                 else:
-                    alts = [(LANG_TAGS[c], url_for(target, c)) for c in self.langs]
-                    alts.append(("x-default", url_for(target, self.report.default_language)))
+                    alts = [(LANG_TAGS[c], url_for(target, c)) for c in self.langs] + [("x-default", "/")]
                 for tag, href in alts:
                     lines.append(f'<xhtml:link rel="alternate" hreflang="{tag}" href="{html.escape(self.abs_url(href))}"/>')
                 lines.append("</url>")

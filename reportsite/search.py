@@ -27,6 +27,18 @@ from .render import heading_text
 from .validate import figure_numbers
 
 
+import os, re
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+DOTTED = re.compile(r"\d+(?:[./]\d+)+")
+K = int(os.environ.get("GRAMK", "4"))
+
+
+def grams(text: str) -> str:
+    out = dict.fromkeys(run[i:i + K] for run in HAN_RUN.findall(text) for i in range(len(run)))
+    out.update(dict.fromkeys(DOTTED.findall(text)))
+    return " ".join(out)
+
+
 def records(site: Site) -> Iterator[dict]:
     """Every record, in document order per language: the order fixes the output bytes."""
     langs = site.report.languages
@@ -37,8 +49,10 @@ def records(site: Site) -> Iterator[dict]:
         other = others[0] if others else lang
 
         def rec(url: str, other_url: str, title: str, content: str, **meta: str) -> dict:
-            return {"url": url, "content": content, "language": lang,
-                    "meta": {"title": title, "lang": lang, "other": other_url, **meta}}
+            meta = {"title": title, "lang": lang, "other": other_url, **meta}
+            if lang == "zh":
+                meta["grams"] = grams(content)
+            return {"url": url, "content": content, "language": lang, "meta": meta}
 
         home, other_home = url_for("home", lang), url_for("home", other)
         summary = site.report.text["summary"][lang]

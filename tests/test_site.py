@@ -47,8 +47,11 @@ def test_hreflang_pairs_are_complete_and_reciprocal(pages):
         alts = {link.get("hreflang"): link.get("href") for link in page.find_all("link", rel="alternate")}
         assert set(alts) == {"zh-Hans", "en", "x-default"}, url
         assert alts[LANGS[url[1:3]]] == BASE + url, url
+        assert alts["x-default"] == BASE + "/"
         for tag, href in alts.items():
             assert href.startswith(BASE), (url, href)
+            if tag == "x-default":
+                continue
             target = pages[href[len(BASE):]]
             back = {link.get("hreflang"): link.get("href") for link in target.find_all("link", rel="alternate")}
             assert back[LANGS[url[1:3]]] == BASE + url, (url, tag)
@@ -208,5 +211,5 @@ def test_sitemap_lists_every_page_with_alternates(built_site, pages):
     locs = re.findall(r"<loc>([^<]+)</loc>", sitemap)
     expected = {BASE + u for u in lang_pages(pages)} | {BASE + "/"}
     assert set(locs) == expected
-    assert sitemap.count('hreflang="x-default"') == len(locs)
+    assert sitemap.count(f'hreflang="x-default" href="{BASE}/"') == len(locs)
     assert f"Sitemap: {BASE}/sitemap.xml" in (built_site / "robots.txt").read_text()
