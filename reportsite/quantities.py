@@ -11,59 +11,69 @@ from __future__ import annotations
 
 import re
 
-SYMBOL = re.compile(r"[A-Za-z]+(?:/[A-Za-z0-9.]*[A-Za-z0-9])+|\d+(?:/\d+)+")
-DOTTED = re.compile(r"\d+(?:\.\d+){2,}")
-ENUMERATOR = re.compile(r"\(\d{1,2}\)")
-ZH_MONTH = re.compile(r"(\d{1,2})\s*月")
-ZH_NUMBER = re.compile(r"(\d{1,3}(?:[ \u00a0\u2009]\d{3})+|\d+)(\.\d+)?\s*(多)?\s*(万|亿)?")
-EN_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:\s+(million|billion))?", re.I)
+# One alternation per language, read left to right in a single pass: a symbol
+# ("26/1", "HSP/HA/1/2/Add.1") or a dotted number ("1.4.2") is taken whole
+# before its digits could be read as numbers; "(1)" enumerators are skipped.
+_COMMON = r"""
+    (?P<sym>(?<![A-Za-z])[A-Za-z]++(?:/[A-Za-z0-9.]*[A-Za-z0-9])+|\d++(?:/\d+)+)
+  | (?P<dot>\d+(?:\.\d+){2,})
+  | (?P<enum>\(\d{1,2}\))
+"""
+ZH = re.compile(_COMMON + r"""
+  | (?P<month>\d{1,2})\s*月
+  | (?P<num>\d{1,3}(?:[ \u00a0\u2009]\d{3})+|\d+)(?P<frac>\.\d+)?\s*多?\s*(?P<unit>万|亿)?
+""", re.X)
 EN_MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), 1)}
-# Capitalized only: "may" the verb is not "May" the month.
-EN_MONTH = re.compile(r"\b(" + "|".join(m.capitalize() for m in EN_MONTHS) + r")\b")
 EN_WORDS = {w: i for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())}
-EN_WORD = re.compile(r"\b(" + "|".join(EN_WORDS) + r")\b", re.I)
+EN = re.compile(_COMMON + r"""
+  | \b(?P<month>""" + "|".join(m.capitalize() for m in EN_MONTHS) + r""")\b
+  | (?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?:\s+(?P<unit>million|billion))?
+  | \b(?P<word>""" + "|".join(EN_WORDS) + r""")\b
+""", re.X | re.I)
+# Capitalized only, so "may" the verb is not "May" the month.
+EN_MONTH_CASE = re.compile("|".join(m.capitalize() for m in EN_MONTHS))
 SCALE = {"万": 10_000, "亿": 100_000_000, "million": 1_000_000, "billion": 1_000_000_000}
 
 
 def _num(whole: str, frac: str | None, scale: int) -> str:
-    digits = re.sub(r"[ ,\u00a0\u2009]", "", whole)
+    digits = whole.replace(" ", "").replace(",", "").replace("\u00a0", "").replace("\u2009", "")
     value = round(float(digits + (frac or "")) * scale, 6)
     # One canonical spelling per value: 550 万 and 5.5 million are both "5500000".
     return str(int(value)) if value.is_integer() else repr(value)
 
 
-def _tokens(text: str) -> tuple[dict[str, str], str]:
+def _scan(pattern: re.Pattern[str], text: str) -> dict[str, str]:
+    """Quantity -> the text it was read from."""
     found: dict[str, str] = {}
-    for pattern in (SYMBOL, DOTTED):
-        for m in pattern.finditer(text):
-            if any(ch.isdigit() for ch in m.group(0)):
-                found[m.group(0).replace(" ", "")] = m.group(0)
-        text = pattern.sub(" ", text)
-    return found, ENUMERATOR.sub(" ", text)
+    for m in pattern.finditer(text):
+        kind = m.lastgroup if m.lastgroup not in ("frac", "unit") else "num"
+        whole = m.group(0)
+        if m.group("sym") is not None or m.group("dot") is not None:
+            if any(ch.isdigit() for ch in whole):
+                found[whole] = whole
+        elif m.group("enum") is not None:
+            continue
+        elif m.group("month") is not None:
+            month = m.group("month")
+            if month.isdigit():
+                found[f"month:{int(month)}"] = whole
+            elif EN_MONTH_CASE.fullmatch(month):
+                found[f"month:{EN_MONTHS[month.lower()]}"] = whole
+        elif m.group("num") is not None:
+            found[_num(m.group("num"), m.group("frac"), SCALE.get((m.group("unit") or "").lower(), 1))] = whole.strip()
+        elif kind == "word":
+            found.setdefault(str(EN_WORDS[m.group("word").lower()]), whole)
+    return found
 
 
 def zh_quantities(text: str) -> dict[str, str]:
-    """Quantity -> the text it was read from."""
-    found, text = _tokens(text)
-    for m in ZH_MONTH.finditer(text):
-        found[f"month:{int(m.group(1))}"] = m.group(0)
-    text = ZH_MONTH.sub(" ", text)
-    for m in ZH_NUMBER.finditer(text):
-        found[_num(m.group(1), m.group(2), SCALE.get(m.group(4) or "", 1))] = m.group(0).strip()
-    return found
+    return _scan(ZH, text)
 
 
 def en_quantities(text: str) -> dict[str, str]:
-    found, text = _tokens(text)
-    for m in EN_MONTH.finditer(text):
-        found[f"month:{EN_MONTHS[m.group(1).lower()]}"] = m.group(0)
-    for m in EN_NUMBER.finditer(text):
-        found[_num(m.group(1), m.group(2), SCALE.get((m.group(3) or "").lower(), 1))] = m.group(0)
-    for m in EN_WORD.finditer(text):
-        found.setdefault(str(EN_WORDS[m.group(1).lower()]), m.group(0))
-    return found
+    return _scan(EN, text)
 
 
 def missing_in_english(zh_text: str, en_text: str) -> list[str]:

@@ -351,7 +351,7 @@ class Renderer:
         prev_s = self.order[index - 1] if index > 0 else None
         next_s = self.order[index + 1] if index + 1 < len(self.order) else None
         return output_path(url), self._render(
-            "section.html", page=view, heading=title, crumbs=crumbs,
+            "section.html", page=view, heading=title, section_id=section.id, crumbs=crumbs,
             children=[{"href": url_for(self.by_id[c], lang), "text": heading_text(self.by_id[c], lang)}
                       for c in section.children],
             body=Markup(self.section_body(section, lang, "section")),
