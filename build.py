@@ -24,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "site", metavar="DIR", help="output directory (default: site/)")
     parser.add_argument("--content", type=Path, default=ROOT / "content", metavar="DIR",
                         help="content directory (default: content/)")
+    parser.add_argument("--cache", type=Path, default=ROOT / ".cache", metavar="DIR",
+                        help="build cache (default: .cache/); safe to delete")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--port", type=int, default=8000, help="serve: port on 127.0.0.1 (default 8000)")
     parser.add_argument("--no-search", action="store_true", help="skip the search index (faster previews)")

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr if failed else sys.stdout)
         return 1 if failed else 0
     if args.command == "build":
-        result = build(args.content, args.out, strict=args.strict, search=not args.no_search)
+        result = build(args.content, args.out, strict=args.strict, search=not args.no_search, cache_dir=args.cache)
         print_diagnostics(result.diagnostics)
         if not result.written:
             print(f"{result.diagnostics.summary()}; {display_path(args.out)}/ not written", file=sys.stderr)
