@@ -520,7 +520,41 @@ def render_svg(spec: ChartSpec, lang: str, scheme: str) -> bytes:
         FigureCanvasSVG(fig)  # the SVG canvas, whatever backend the process has chosen; never a GUI
         out = io.BytesIO()
         fig.savefig(out, format="svg", metadata={"Date": None})  # no date: same bytes every run
-    return out.getvalue()
+    return _presentation_attributes(out.getvalue())
+
+
+_STYLE_ATTR = re.compile(rb' style="([^"]*)"')
+_STYLE_ELEMENT = re.compile(rb"<style[^>]*>\*\{([^}]*)\}</style>")
+PRESENTATION = {b"fill", b"stroke", b"stroke-width", b"stroke-linecap", b"stroke-linejoin", b"stroke-opacity",
+                b"fill-opacity", b"opacity", b"stroke-dasharray", b"stroke-dashoffset", b"stroke-miterlimit"}
+
+
+def _presentation_attributes(svg: bytes) -> bytes:
+    """matplotlib's inline CSS as SVG attributes.
+
+    Opened on its own, a chart is served under the site's CSP (style-src
+    'self'), which blocks style attributes and <style> elements; SVG's
+    presentation attributes say the same and are not styles.
+    """
+    def attrs(declarations: bytes) -> bytes:
+        out = []
+        for decl in declarations.split(b";"):
+            name, _, value = decl.partition(b":")
+            name, value = name.strip(), value.strip()
+            if not name:
+                continue
+            if name not in PRESENTATION:
+                raise ValueError(f"chart SVG uses style {name!r}, which has no presentation attribute here")
+            out.append(b' %s="%s"' % (name, value))
+        return b"".join(out)
+
+    root_attrs = b""
+    match = _STYLE_ELEMENT.search(svg)
+    if match:
+        root_attrs = attrs(match.group(1))  # "*{…}": inherited from the root instead
+        svg = svg[:match.start()] + svg[match.end():]
+    svg = _STYLE_ATTR.sub(lambda m: attrs(m.group(1)), svg)
+    return svg.replace(b"<svg ", b"<svg" + root_attrs + b" ", 1)
 
 
 # ---------------------------------------------------------------- assets

@@ -148,15 +148,18 @@ def _load_ui(ui_dir: Path, langs: tuple[str, ...], diags: Diagnostics) -> dict[s
 
 def _check_entry(path: Path, root: Path, diags: Diagnostics) -> bool:
     """Names editors can type on any system; links that stay inside content/."""
-    shown = display_path(path)
+    # The link's own path: display_path would resolve it to its target.
+    shown = f"{display_path(path.parent)}/{path.name}"
+    # A file gets line 1 so that editors can jump to it; a folder has no lines.
+    pos = SourcePos(shown) if path.is_dir() else SourcePos(shown, 1, 1)
     if path.is_symlink():
         target = Path(os.path.realpath(path))
         if not target.is_relative_to(root):
-            diags.error(SourcePos(shown), f"symbolic link points outside the content directory ({target})")
+            diags.error(pos, f"symbolic link points outside the content directory ({target})")
             return False
     if not SAFE_NAME.fullmatch(path.name):
-        diags.error(SourcePos(shown), f"file name {path.name!r} has spaces or non-ASCII characters; "
-                                      "use ASCII letters, digits, '-', '_' and '.'")
+        diags.error(pos, f"file name {path.name!r} has spaces or non-ASCII characters; "
+                         "use ASCII letters, digits, '-', '_' and '.'")
         return False
     return True
 
@@ -183,10 +186,12 @@ def _walk(folder: Path, content_dir: Path, langs: tuple[str, ...], parent: str |
     for entry in entries:
         if entry.name.startswith("."):
             continue
+        if parent is not None and not entry.is_dir():
+            continue  # a section folder's files are checked by _load_section, before it reads them
         if not _check_entry(entry, content_dir, diags):
             continue
         if entry.is_dir():
-            section = _load_section(entry, langs, parent, depth, diags)
+            section = _load_section(entry, content_dir, langs, parent, depth, diags)
             if section is not None:
                 children.append((section.order, section.id, section, entry))
     seen_orders: dict[int, Section] = {}
@@ -210,12 +215,26 @@ def _with_children(section: Section, kids: tuple[str, ...]) -> Section:
     return replace(section, children=kids)
 
 
-def _load_section(folder: Path, langs: tuple[str, ...], parent: str | None, depth: int,
+def _load_section(folder: Path, content_dir: Path, langs: tuple[str, ...], parent: str | None, depth: int,
                   diags: Diagnostics) -> Section | None:
     yaml_path = folder / "section.yaml"
     shown_dir = display_path(folder)
+    known = {"section.yaml"} | {f"body.{lang}.md" for lang in langs}
+    # Checked before anything is read: a link out of content/ must not be published.
+    files = [e for e in sorted(folder.iterdir()) if not e.name.startswith(".") and not e.is_dir()]
+    bad = {e.name for e in files if not _check_entry(e, content_dir, diags)}
+    for entry in files:
+        if entry.name not in bad and entry.name not in known and entry.suffix.lower() not in IMAGE_EXT:
+            diags.warning(SourcePos(display_path(entry), 1, 1),
+                          f"unexpected file in a section folder (expected {', '.join(sorted(known))}); ignored")
+    if "section.yaml" in bad:
+        return None
     if not yaml_path.is_file():
-        diags.error(SourcePos(shown_dir), "section folder without section.yaml")
+        # Point at a file of the folder when there is one, so that editors can jump there.
+        first = next((e for e in files if e.name not in bad), None)
+        pos = SourcePos(display_path(first), 1, 1) if first else SourcePos(shown_dir)
+        diags.error(pos, f"section folder without section.yaml: {shown_dir}/ needs one "
+                         "(id, order and title), or move this file into a section folder")
         return None
     shown = display_path(yaml_path)
     text = read_text(yaml_path, diags)
@@ -226,18 +245,13 @@ def _load_section(folder: Path, langs: tuple[str, ...], parent: str | None, dept
     if slug in RESERVED_SLUGS:
         diags.error(pos_of(data, "slug" if "slug" in data else "id"), f"'{slug}' is reserved for a page of the site")
     bodies: dict[str, Body] = {}
-    known = {"section.yaml"} | {f"body.{lang}.md" for lang in langs}
-    for entry in sorted(folder.iterdir()):
-        if entry.is_file() and entry.name not in known and entry.suffix.lower() not in IMAGE_EXT \
-                and not entry.name.startswith("."):
-            if SAFE_NAME.fullmatch(entry.name):
-                diags.warning(SourcePos(display_path(entry)),
-                              f"unexpected file in a section folder (expected {', '.join(sorted(known))}); ignored")
     for lang in langs:
         body_path = folder / f"body.{lang}.md"
-        body_shown = display_path(body_path)
+        if body_path.name in bad:
+            continue
         if not body_path.is_file():
-            diags.error(SourcePos(body_shown), f"section '{data['id']}' has no {lang} text (body.{lang}.md is missing)")
+            diags.error(pos_of(data, "id"), f"section '{data['id']}' has no {lang} text "
+                                            f"({display_path(folder)}/body.{lang}.md is missing)")
             continue
         body = _load_body(body_path, lang, diags)
         if body is not None:

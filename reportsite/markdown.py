@@ -27,7 +27,8 @@ from .errors import Diagnostics, SourcePos
 
 NUMBERED = re.compile(r"(\d{1,4})\.[ \u00a0\u3000]+")
 SUBITEM = re.compile(r"\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)[ \u00a0\u3000]*")
-UNRESOLVED_REF = re.compile(r"\[\^([^\]\s]+)\]")
+# Bounded and without "[": an unbounded label made "[^[^[^…" take quadratic time.
+UNRESOLVED_REF = re.compile(r"\[\^([^\]\s\[]{1,100})\]")
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 EXTERNAL = re.compile(r"(https?:|mailto:)", re.I)

@@ -3,7 +3,6 @@ Playwright), on the real report served with the production CSP."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from browser import PageWatch
 
 ROOT = Path(__file__).resolve().parent.parent
-AXE = Path(os.environ.get("AXE_PATH", ROOT / "node_modules" / "axe-core" / "axe.min.js"))
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PAGE_TYPES = ["/", "/zh/", "/en/", "/zh/resource-mobilization/", "/en/resource-mobilization/", "/zh/full/",
               "/en/full/", "/parallel/internal-change/", "/zh/404.html", "/en/404.html"]
 

@@ -234,13 +234,8 @@ def _inline_styles(svg: Path) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(reason="charts.py writes Matplotlib's SVG as is: a <style> element in <defs> and "
-                          "style=\"fill: …\" attributes on every shape. Shown through <img>, as every page does, "
-                          "the page's CSP does not apply and the chart is fine; opened on its own (e.g. 'open "
-                          "image in new tab') the SVG is a document served under style-src 'self', which blocks "
-                          "every inline style: Chromium draws a black rectangle. Fix: turn the style "
-                          "declarations into presentation attributes (fill=, stroke=) when writing the SVG.",
-                   strict=False)
+# Opened on its own (e.g. "open image in new tab"), an SVG is a document served under
+# style-src 'self': an inline style in it would be blocked and the chart drawn black.
 def test_chart_svgs_render_under_the_policy_when_opened_directly(built_site):
     found = {svg.name: _inline_styles(svg)[:3] for svg in _svgs(built_site)}
     assert not {name: styles for name, styles in found.items() if styles}
