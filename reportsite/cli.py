@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
+from . import status
 from .errors import Diagnostics, display_path
+from .model import Site
 from .pipeline import Result, build, check
 
 
-def print_diagnostics(diags: Diagnostics, stream=sys.stderr) -> None:
+def print_diagnostics(diags: Diagnostics, stream: TextIO | None = None) -> None:
+    # Looked up at call time: a stream bound at import would miss a redirected sys.stderr.
+    stream = stream or sys.stderr
     for d in diags.sorted():
         print(d, file=stream)
 
@@ -28,6 +33,7 @@ def _summary(result: Result, out: str | None) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.command == "check":
         result = check(args.content, strict=args.strict)
+        status.stale_warnings(args.content, result.diagnostics)
         print_diagnostics(result.diagnostics)
         failed = result.diagnostics.errors or (args.strict and result.diagnostics.warnings)
         print(f"{result.diagnostics.summary()}; {'check failed' if failed else 'content is valid'}",
@@ -43,5 +49,60 @@ def run(args: argparse.Namespace) -> int:
             print(result.diagnostics.summary(), file=sys.stderr)
         _summary(result, display_path(args.out) + "/")
         return 0
+    if args.command == "status":
+        return _status(args)
+    if args.command == "confirm":
+        return _confirm(args)
+    if args.command == "serve":
+        from . import serve
+
+        return serve.run(args.content, args.port, lambda line: print(line, flush=True), args.cache)
     print(f"build.py: '{args.command}' needs a newer version of this tool", file=sys.stderr)
     return 2
+
+
+def _load_for_status(args: argparse.Namespace) -> tuple[Site | None, status.Lock | None, Diagnostics]:
+    diags = Diagnostics()
+    site = status.load_parsed(args.content, diags)
+    if site is None:
+        print_diagnostics(diags)
+        print(f"{diags.summary()}; the content cannot be read", file=sys.stderr)
+        return None, None, diags
+    if diags.errors:
+        print(f"note: the content has {diags.summary()}; python build.py check lists them", file=sys.stderr)
+    lock_diags = Diagnostics()
+    lock = status.read_lock(status.lock_path(args.content), lock_diags)
+    print_diagnostics(lock_diags)
+    return site, lock, lock_diags
+
+
+def _status(args: argparse.Namespace) -> int:
+    site, lock, lock_diags = _load_for_status(args)
+    if site is None:
+        return 1
+    if lock is None:
+        print(f"note: no {display_path(status.lock_path(args.content))}: no translation has been confirmed yet",
+              file=sys.stderr)
+    for line in status.status_lines(status.paragraph_states(site, lock or {}), site):
+        print(line)
+    return 0
+
+
+def _confirm(args: argparse.Namespace) -> int:
+    if not args.target:
+        print("build.py confirm: say what to confirm: all, a section id, or a paragraph such as para-49",
+              file=sys.stderr)
+        return 2
+    site, lock, lock_diags = _load_for_status(args)
+    if site is None:
+        return 1
+    try:
+        new, changed = status.confirm(site, {} if lock is None else lock, args.target)
+    except ValueError as exc:
+        print(f"build.py confirm: {exc}", file=sys.stderr)
+        return 2
+    path = status.lock_path(args.content)
+    status.write_lock(path, new)
+    print(f"confirmed {args.target}: {changed} entr{'y' if changed == 1 else 'ies'} changed; "
+          f"{display_path(path)} has {len(new)}")
+    return 0

@@ -20,7 +20,8 @@ UI_KEYS = (
     "paragraph", "figure", "footnote", "footnotes", "back_to_ref", "copy_link", "copy_citation", "link_short", "cite_short", "copied",
     "citation", "switch_language", "not_found_title", "not_found_text", "search_label", "search_placeholder",
     "search_button", "search_both_languages", "search_no_results", "search_results", "search_loading",
-    "search_other_language", "search_in_other_language", "data_table", "download_csv", "source_paragraphs", "list_separator",
+    "search_other_language", "search_in_other_language", "search_in_page_language", "search_more",
+    "data_table", "download_csv", "source_paragraphs", "list_separator",
     "chart_description", "derived_note", "unit", "main_nav", "landing_intro", "print", "top",
 )
 

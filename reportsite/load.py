@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from .textfile import read_text, split_front_matter
 from .yamlschema import Bool, Dict, Enum, List, Map, Str, Int, clean, load as load_yaml, pos_of
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+# UI strings that the pages fill in, with the placeholders each must use.
+UI_PLACEHOLDERS = {"paragraph": {"n"}, "figure": {"n"}, "footnote": {"label"}, "back_to_ref": {"label"},
+                   "citation": {"symbol", "n"}, "search_results": {"count"}}
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".svg", ".webp", ".gif"}
 COVER_FIELDS = ("organization", "assembly", "session", "place_dates", "agenda_item", "agenda_title",
@@ -129,21 +133,34 @@ def _load_ui(ui_dir: Path, langs: tuple[str, ...], diags: Diagnostics) -> dict[s
             continue
         keys_by_lang[lang] = (data, shown)
         out[lang] = clean(data)
-        for key in UI_KEYS:
-            if key not in data:
-                diags.error(pos_of(data), f"UI string '{key}' is missing")
         for key in data:
             if key != "__pos__" and key not in UI_KEYS:
                 diags.error(pos_of(data, key), f"unknown UI string '{key}'")
-    # Equal key sets: a string present in one language only is named in the other's file.
+            elif key in UI_PLACEHOLDERS and isinstance(data[key], str):
+                _check_placeholders(key, data[key], pos_of(data, key), diags)
+    # One error per missing string; when another language has it, say which file does.
     for lang, (data, shown) in keys_by_lang.items():
-        for other, (odata, oshown) in keys_by_lang.items():
-            if other == lang:
+        for key in UI_KEYS:
+            if key in data:
                 continue
-            for key in data:
-                if key != "__pos__" and key in UI_KEYS and key not in odata:
-                    diags.error(pos_of(odata), f"UI string '{key}' is in {shown} but not in this file")
+            having = [oshown for other, (odata, oshown) in keys_by_lang.items() if other != lang and key in odata]
+            diags.error(pos_of(data), f"UI string '{key}' is in {having[0]} but not in this file" if having
+                        else f"UI string '{key}' is missing")
     return out
+
+
+def _check_placeholders(key: str, text: str, pos: SourcePos, diags: Diagnostics) -> None:
+    """The pages fill these strings with str.format: a wrong placeholder would stop the build."""
+    wanted = UI_PLACEHOLDERS[key]
+    try:
+        used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError:
+        diags.error(pos, f"UI string '{key}' has an unmatched '{{' or '}}'; write {{{{ or }}}} for a literal brace")
+        return
+    if used != wanted:
+        names = ", ".join(f"{{{name}}}" for name in sorted(wanted))
+        diags.error(pos, f"UI string '{key}' must use exactly {names}; it uses "
+                         f"{', '.join(f'{{{u}}}' for u in sorted(used)) or 'none'}")
 
 
 def _check_entry(path: Path, root: Path, diags: Diagnostics) -> bool:

@@ -36,6 +36,17 @@ FOOTNOTE_KEYS = {"*": "star", "†": "dagger", "‡": "ddagger", "§": "section"
 PLACEHOLDER = "\x00fig:{}\x00"  # replaced by the figure when a page is assembled
 
 
+def ui_format(ui: dict[str, str], key: str, **values: object) -> str:
+    """A UI string with its placeholders filled; the bare value when the string is missing or broken.
+
+    The load stage reports such a string; parsing still goes on to report its own problems.
+    """
+    try:
+        return str(ui[key]).format(**values)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return " ".join(map(str, values.values()))
+
+
 def footnote_key(label: str) -> str:
     """Language-neutral id part for a footnote label: fn-1, fn-star."""
     if re.fullmatch(r"[A-Za-z0-9-]+", label):
@@ -148,7 +159,7 @@ class _Inline:
                 ref_id = f"fnref-{key}" + (f"-{n}" if n > 1 else "")
                 ln, col = self._col(line, f"[^{label}]")
                 self.out["refs"].append(Ref(label, ln, col))
-                aria = html.escape(self.ui["footnote"].format(label=label))
+                aria = html.escape(ui_format(self.ui, "footnote", label=label))
                 parts.append(
                     f'<sup class="fnref"><a href="#fn-{key}" id="{ref_id}" role="doc-noteref" '
                     f'aria-label="{aria}">{html.escape(label)}</a></sup>'
@@ -202,7 +213,7 @@ def parse_body(body: str, path: str, ui: dict[str, str]) -> ParsedBody:
         if items:
             inner += '<ol class="items">' + "".join(f"<li>{h}</li>" for h in items) + "</ol>"
         n = group["number"]
-        label = html.escape(ui["paragraph"].format(n=n))
+        label = html.escape(ui_format(ui, "paragraph", n=n))
         blocks.append(Block(
             "para", f"para-{n}", n, group["line"],
             f'<div class="para" id="para-{n}"><a class="pnum" href="#para-{n}" aria-label="{label}">{n}.</a>'

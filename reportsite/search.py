@@ -1,20 +1,23 @@
 """The search stage: the parsed site to a Pagefind index, one per language.
 
-Input: a valid, parsed `Site` and the staging directory the pages were
-written to. Output: `<stage>/pagefind/` (pagefind.js, wasm, per-language
-index chunks), built with Pagefind's Python API; failures are diagnostics.
+Input: a valid, parsed `Site` and the staging directory its pages were
+written to. Output: `<stage>/pagefind/` (pagefind.js, the wasm, the index and
+fragment files of each language), built with Pagefind's Python API. Problems
+are reported as diagnostics.
 
-Pages are not crawled. Pagefind 1.5 deep-links only to headings with ids, so
-every searchable unit is its own custom record with its own URL: one per
-numbered paragraph (/en/slug/#para-49), section title, figure, footnote and
-the cover summary. The whole-report and side-by-side pages are left out, so
-no text is found twice.
+Pages are not crawled: Pagefind 1.5 deep-links only to headings with ids, so
+each thing a reader may look for is its own custom record with its own URL:
+every numbered paragraph (/en/slug/#para-49), section title, figure, footnote
+and the cover summary. The whole-report and side-by-side pages hold the same
+text again and are not indexed, so nothing is found twice.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
+import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 
@@ -26,69 +29,93 @@ from .model import Site
 from .render import heading_text
 from .validate import figure_numbers
 
-
-import os, re
-HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-DOTTED = re.compile(r"\d+(?:[./]\d+)+")
-K = int(os.environ.get("GRAMK", "4"))
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+DOTTED = re.compile(r"\d+(?:[./]\d+)+")  # 1.4.2, 73/239
+GRAM = 4
+UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+          "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
 def grams(text: str) -> str:
-    out = dict.fromkeys(run[i:i + K] for run in HAN_RUN.findall(text) for i in range(len(run)))
-    out.update(dict.fromkeys(DOTTED.findall(text)))
-    return " ".join(out)
+    """Every run of Han characters cut at every character, GRAM characters long.
+
+    Pagefind segments Chinese twice, differently: jieba when indexing,
+    Intl.Segmenter (ICU) in the browser on the query, and every query segment
+    must be the start of a word of the record. ICU reads 人居署 as 人|居|署,
+    the index holds 人居|署: no word starts with 居, and 80 of the 82
+    paragraphs naming 人居署 were not found. A word starting at every
+    character fits any segmentation. They go into a meta field because
+    Pagefind splits meta fields on spaces only and never segments them.
+    Dotted numbers (1.4.2) are added whole: jieba cuts them at the dots.
+    """
+    words = dict.fromkeys(run[i:i + GRAM] for run in HAN.findall(text) for i in range(len(run)))
+    words.update(dict.fromkeys(DOTTED.findall(text)))
+    return " ".join(words)
 
 
 def records(site: Site) -> Iterator[dict]:
-    """Every record, in document order per language: the order fixes the output bytes."""
+    """Every record, in document order, one language after the other: the order fixes the output bytes."""
     langs = site.report.languages
     figures = figure_numbers(site)
     for lang in langs:
         ui = site.ui[lang]
-        others = [c for c in langs if c != lang]
-        other = others[0] if others else lang
+        other = next((c for c in langs if c != lang), lang)
 
-        def rec(url: str, other_url: str, title: str, content: str, **meta: str) -> dict:
+        def record(url: str, other_url: str, title: str, content: str, **meta: str) -> dict:
             meta = {"title": title, "lang": lang, "other": other_url, **meta}
             if lang == "zh":
                 meta["grams"] = grams(content)
             return {"url": url, "content": content, "language": lang, "meta": meta}
 
-        home, other_home = url_for("home", lang), url_for("home", other)
-        summary = site.report.text["summary"][lang]
-        yield rec(home + "#summary", other_home + "#summary", ui["summary"], summary, kind="summary")
+        yield record(url_for("home", lang) + "#summary", url_for("home", other) + "#summary", ui["summary"],
+                     site.report.text["summary"][lang], kind="summary")
         for section in site.sections:
             page, other_page = url_for(section, lang), url_for(section, other)
             title = heading_text(section, lang)
-            body = section.bodies[lang]
-            yield rec(page, other_page, title, title + "\n" + body.description, kind="section")
-            for block in body.parsed.blocks:  # type: ignore[union-attr]
+            body = section.bodies[lang].parsed
+            yield record(page, other_page, title, title, kind="section")
+            for block in body.blocks:  # type: ignore[union-attr]
                 if block.kind == "para":
-                    yield rec(f"{page}#{block.key}", f"{other_page}#{block.key}", title, block.text,
-                              kind="para", para=str(block.number))
+                    yield record(f"{page}#{block.key}", f"{other_page}#{block.key}", title, block.text,
+                                 kind="para", para=str(block.number))
                 elif block.kind == "figure":
-                    spec = site.charts[block.key]
-                    key = f"fig-{figures[block.key]}"
-                    label = ui["figure"].format(n=figures[block.key])
-                    text = "\n".join((spec.title[lang], spec.caption[lang], spec.description[lang]))
-                    yield rec(f"{page}#{key}", f"{other_page}#{key}", title, text, kind="figure", label=label)
-            for note in body.parsed.footnotes:  # type: ignore[union-attr]
+                    chart, key = site.charts[block.key], f"fig-{figures[block.key]}"
+                    text = "\n".join((chart.title[lang], chart.caption[lang], chart.description[lang]))
+                    yield record(f"{page}#{key}", f"{other_page}#{key}", title, text, kind="figure",
+                                 label=ui["figure"].format(n=figures[block.key]))
+            for note in body.footnotes:  # type: ignore[union-attr]
                 key = f"fn-{note.key}"
-                yield rec(f"{page}#{key}", f"{other_page}#{key}", title, note.text, kind="footnote",
-                          label=ui["footnote"].format(label=note.label))
+                yield record(f"{page}#{key}", f"{other_page}#{key}", title, note.text, kind="footnote",
+                             label=ui["footnote"].format(label=note.label))
 
 
 def build_index(site: Site, stage: Path, diags: Diagnostics) -> None:
+    out = stage / "pagefind"
     try:
-        asyncio.run(_write(list(records(site)), stage / "pagefind"))
-    except Exception as exc:  # the binary is missing, or it refused a record
-        diags.error(SourcePos("search"), f"search index: {exc}")
+        # In a thread of its own: asyncio.run() refuses to start where an event
+        # loop is already running (a build called from Playwright's sync API,
+        # from a notebook, from async code).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, _write(list(records(site)), out)).result()
+    except Exception as exc:  # no Pagefind binary, or it refused a record
+        diags.error(SourcePos("pagefind"), f"search index not built: {exc}")
+        return
+    for name in UNUSED:  # Pagefind's own search interfaces: this site has its own
+        (out / name).unlink(missing_ok=True)
+    # Pagefind writes the languages of pagefind-entry.json in hash-map order,
+    # which changes from run to run; every other file is the same each time.
+    entry = out / "pagefind-entry.json"
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["languages"] = dict(sorted(data["languages"].items()))
+    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 async def _write(items: list[dict], out: Path) -> None:
-    service = await _FastService().launch()
+    service = await _Service().launch()
     try:
         index = await service.create_index()
+        # One at a time: records sent together are indexed in arrival order,
+        # which varies, and so would the output.
         for item in items:
             await index.add_custom_record(**item)
         await index.write_files(output_path=str(out))
@@ -96,17 +123,23 @@ async def _write(items: list[dict], out: Path) -> None:
         await service.close()
 
 
-class _FastService(PagefindService):
-    """PagefindService without the 0.1 s sleep before reading each response.
+class _Service(PagefindService):
+    """The official service, minus a sleep.
 
-    pagefind 1.5.2's `_wait_for_responses` sleeps 0.1 s per response, so 400
-    records took 40 s. The backend answers each request on stdout with one
-    base64 JSON message ending in ",": this loop reads them as they come.
+    pagefind 1.5.2's `_wait_for_responses` sleeps 0.1 s before reading each
+    response, so 260 records took 26 s. Each response is one base64 JSON
+    message ending in ","; this loop reads them as soon as they arrive.
     """
 
     async def _wait_for_responses(self) -> None:
         while True:
-            raw = await self._backend.stdout.readuntil(b",")
+            try:
+                raw = await self._backend.stdout.readuntil(b",")
+            except asyncio.IncompleteReadError:  # the binary stopped: fail what waits, do not hang
+                for future in self._responses.values():
+                    if not future.done():
+                        future.set_exception(RuntimeError("the pagefind binary stopped"))
+                return
             resp = json.loads(base64.b64decode(raw[:-1]))
             if resp is None:
                 continue

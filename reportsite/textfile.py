@@ -38,7 +38,9 @@ def read_text(path: Path, diags: Diagnostics) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        # Editors count characters, not bytes, in a line.
+        col = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
         diags.error(SourcePos(shown, line, col), f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
         return None
     if "\r" in text:

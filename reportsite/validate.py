@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from .errors import Diagnostics, SourcePos, display_path
-from .markdown import footnote_key
+from .markdown import Block, footnote_key
 from .model import Section, Site
 from .quantities import missing_in_english
 from .yamlschema import pos_of
@@ -138,12 +138,18 @@ def _languages_aligned(site: Site, diags: Diagnostics) -> None:
             if figs != base_figs:
                 line = next((b.line for b in other.parsed.blocks if b.kind == "figure"), 1)
                 diags.error(SourcePos(other.path, line, 1),
-                            f"figures {figs or 'none'} differ from {base.path}'s {base_figs or 'none'}")
+                            f"figures differ from {base.path}: this file places {_listed(figs)}, "
+                            f"that one {_listed(base_figs)}")
             notes = [f.label for f in other.parsed.footnotes]
             if sorted(notes) != sorted(base_notes):
                 line = next((f.line for f in other.parsed.footnotes), 1)
                 diags.error(SourcePos(other.path, line, 1),
-                            f"footnotes {notes or 'none'} differ from {base.path}'s {base_notes or 'none'}")
+                            f"footnotes differ from {base.path}: this file defines "
+                            f"{_listed([f'[^{n}]' for n in notes])}, that one {_listed([f'[^{n}]' for n in base_notes])}")
+
+
+def _listed(items: list[str]) -> str:
+    return ", ".join(items) if items else "none"
 
 
 def _footnotes_unique(site: Site, diags: Diagnostics) -> None:
@@ -248,11 +254,17 @@ def _quantities_and_terms(site: Site, diags: Diagnostics) -> None:
         zh, en = section.bodies.get("zh"), section.bodies.get("en")
         if not (zh and en and zh.parsed and en.parsed):
             continue
-        en_paras = {b.number: b for b in en.parsed.blocks if b.kind == "para"}
+        # A number written twice is reported on its own; compare only its first paragraphs.
+        en_paras: dict[int, Block] = {}
+        for b in en.parsed.blocks:
+            if b.kind == "para":
+                en_paras.setdefault(b.number, b)
+        compared: set[int] = set()
         for block in zh.parsed.blocks:
             other = en_paras.get(block.number) if block.kind == "para" else None
-            if other is None:
+            if other is None or block.number in compared:
                 continue
+            compared.add(block.number)
             pos = SourcePos(en.path, other.line, 1)
             missing = missing_in_english(block.text, other.text)
             if missing:

@@ -1,0 +1,228 @@
+"""Translation status: the editors' stage that tracks which translations are current.
+
+Input: the content directory (loaded and Markdown-parsed by the pipeline's
+own stages) and ``content/translations.lock``, which records, for every
+translated paragraph, a fingerprint of the source-language (Chinese) text it
+was last confirmed against. Output: each paragraph's state per section and
+language (translated, stale or missing), warnings for ``check`` about stale
+paragraphs, and a rewritten lock file for ``confirm``.
+
+The lock file is plain text, one line per paragraph and language, sorted by
+paragraph number, so that a diff shows exactly which confirmations changed::
+
+    para-49 en resolution-26-8 3f2a9c1b0d4e5f60
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Diagnostics, SourcePos, display_path
+from .load import load_site
+from .model import Site
+from .pipeline import parse_site
+
+LOCK_NAME = "translations.lock"
+HASH_LEN = 16
+LANG_NAMES = {"zh": "Chinese", "en": "English"}
+LOCK_LINE = re.compile(r"para-([1-9][0-9]*) ([a-z]{2,3}) ([a-z0-9]+(?:-[a-z0-9]+)*) ([0-9a-f]{%d})" % HASH_LEN)
+HEADER = f"""\
+# Translation lock: the source text each translated paragraph was last confirmed against.
+# One line per paragraph and language: paragraph, language, section id, and the first {HASH_LEN} hex
+# digits of the sha256 of the normalised source-language paragraph. Written by
+# `python build.py confirm all|<section-id>|para-N`; do not edit by hand.
+"""
+_SPACES = re.compile(r"\s+")
+# Spaces next to a CJK character are typographic only (the report sets "2018 年" and "2018年" alike).
+_CJK_SPACE = re.compile(r" (?=[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])"
+                        r"|(?<=[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]) ")
+
+
+def fingerprint(text: str) -> str:
+    """Short sha256 of a paragraph's text, blind to whitespace and Unicode spelling differences."""
+    norm = _CJK_SPACE.sub("", _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:HASH_LEN]
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    section: str
+    fingerprint: str
+
+
+Lock = dict[tuple[int, str], LockEntry]  # (paragraph number, language) -> entry
+
+
+@dataclass(frozen=True)
+class ParagraphState:
+    section: str
+    lang: str
+    number: int
+    state: str  # "translated", "stale" (source changed), "unconfirmed" (no lock entry), "missing"
+    source: str  # fingerprint of the source paragraph now
+    pos: SourcePos  # the translated paragraph, or its file when missing
+
+
+def lock_path(content_dir: Path) -> Path:
+    return content_dir / LOCK_NAME
+
+
+def read_lock(path: Path, diags: Diagnostics) -> Lock | None:
+    """The lock file's entries; None when there is no lock file."""
+    if not path.is_file():
+        return None
+    shown = display_path(path)
+    lock: Lock = {}
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        diags.error(SourcePos(shown, 1, 1), f"cannot read the lock file: {exc}")
+        return lock
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        m = LOCK_LINE.fullmatch(" ".join(line.split()))
+        if m is None:
+            diags.error(SourcePos(shown, n, 1), "malformed line: expected 'para-N LANGUAGE SECTION-ID FINGERPRINT'; "
+                                                "run python build.py confirm to rewrite the file")
+            continue
+        key = (int(m.group(1)), m.group(2))
+        if key in lock:
+            diags.error(SourcePos(shown, n, 1), f"para-{key[0]} {key[1]} is listed twice")
+            continue
+        lock[key] = LockEntry(m.group(3), m.group(4))
+    return lock
+
+
+def write_lock(path: Path, lock: Lock) -> None:
+    """Rewrite the lock file in one step, sorted, so that an interrupted write leaves the old one."""
+    lines = [f"para-{n} {lang} {e.section} {e.fingerprint}\n" for (n, lang), e in sorted(lock.items())]
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(HEADER + "".join(lines), "utf-8", newline="\n")
+    os.replace(tmp, path)
+
+
+def load_parsed(content_dir: Path, diags: Diagnostics) -> Site | None:
+    """The site with its bodies parsed, by the pipeline's own load and Markdown stages."""
+    site = load_site(content_dir, diags)
+    return None if site is None else parse_site(site, diags)
+
+
+def paragraph_states(site: Site, lock: Lock) -> list[ParagraphState]:
+    """Every source paragraph in every other language, in reading order."""
+    source_lang = site.report.default_language
+    states: list[ParagraphState] = []
+    for section in site.sections:
+        source = section.bodies.get(source_lang)
+        if source is None or source.parsed is None:
+            continue
+        for lang in site.report.languages[1:]:
+            body = section.bodies.get(lang)
+            paras = {b.number: b for b in body.parsed.blocks if b.kind == "para"} if body and body.parsed else {}
+            body_path = body.path if body else f"{display_path(section.dir)}/body.{lang}.md"
+            seen: set[int] = set()
+            for block in source.parsed.blocks:
+                # A number written twice is an error of its own; its first paragraph stands for it.
+                if block.kind != "para" or block.number in seen:
+                    continue
+                seen.add(block.number)
+                fp = fingerprint(block.text)
+                other = paras.get(block.number)
+                if other is None:
+                    state, pos = "missing", SourcePos(body_path, 1, 1)
+                else:
+                    entry = lock.get((block.number, lang))
+                    state = "unconfirmed" if entry is None else "translated" if entry.fingerprint == fp else "stale"
+                    pos = SourcePos(body_path, other.line, 1)
+                states.append(ParagraphState(section.id, lang, block.number, state, fp, pos))
+    return states
+
+
+def stale_warnings(content_dir: Path, diags: Diagnostics) -> None:
+    """For `check`: a warning for each translated paragraph whose source changed since it was confirmed.
+
+    Loads the content on its own (the load problems themselves are reported by
+    the pipeline's check, so they are discarded here).
+    """
+    site = load_parsed(content_dir, Diagnostics())
+    if site is None or len(site.report.languages) < 2:
+        return
+    path = lock_path(content_dir)
+    lock = read_lock(path, diags)
+    if lock is None:
+        diags.warning(SourcePos(display_path(path), 1, 1),
+                      "no translation lock file, so stale translations cannot be found; "
+                      "once the translations are reviewed, run python build.py confirm all")
+        return
+    source_name = LANG_NAMES.get(site.report.default_language, site.report.default_language)
+    for st in paragraph_states(site, lock):
+        if st.state == "stale":
+            diags.warning(st.pos, f"paragraph {st.number} is stale: the {source_name} changed since it was "
+                                  f"translated; review it, then run python build.py confirm para-{st.number}")
+        elif st.state == "unconfirmed":
+            diags.warning(st.pos, f"paragraph {st.number} has never been confirmed (not in {LOCK_NAME}); "
+                                  f"review it, then run python build.py confirm para-{st.number}")
+
+
+def confirm(site: Site, lock: Lock, target: str) -> tuple[Lock, int]:
+    """The lock with `target` ('all', a section id or 'para-N') confirmed, and how many entries changed.
+
+    Entries of paragraphs that no longer exist are dropped; other entries are
+    kept as they were, so confirming one paragraph never hides another's staleness.
+    Raises ValueError for a target that names nothing.
+    """
+    states = [s for s in paragraph_states(site, lock) if s.state != "missing"]
+    m = re.fullmatch(r"para-([1-9][0-9]*)", target)
+    if target == "all":
+        chosen = states
+    elif m:
+        chosen = [s for s in states if s.number == int(m.group(1))]
+        if not chosen:
+            raise ValueError(f"paragraph {m.group(1)} has no translation to confirm")
+    elif any(s.id == target for s in site.sections):
+        chosen = [s for s in states if s.section == target]
+    else:
+        raise ValueError(f"'{target}' is neither 'all', a section id nor a paragraph such as para-49")
+    existing = {(s.number, s.lang) for s in states}
+    new: Lock = {key: entry for key, entry in lock.items() if key in existing}
+    changed = 0
+    for s in chosen:
+        entry = LockEntry(s.section, s.source)
+        changed += new.get((s.number, s.lang)) != entry
+        new[(s.number, s.lang)] = entry
+    return new, changed
+
+
+def status_lines(states: list[ParagraphState], site: Site) -> list[str]:
+    """The status table: one row per section and language, then a total per language."""
+    langs = site.report.languages[1:]
+    width = max([len(s.id) for s in site.sections] + [len("section")])
+    head = f"{'section':<{width}}  lang  translated  stale  missing"
+    lines = [head, "-" * len(head)]
+    totals = {lang: [0, 0, 0] for lang in langs}
+    for section in site.sections:
+        for lang in langs:
+            mine = [s for s in states if s.section == section.id and s.lang == lang]
+            if not mine:
+                continue
+            counts = [sum(s.state == "translated" for s in mine),
+                      sum(s.state in ("stale", "unconfirmed") for s in mine),
+                      sum(s.state == "missing" for s in mine)]
+            totals[lang] = [a + b for a, b in zip(totals[lang], counts)]
+            lines.append(f"{section.id:<{width}}  {lang:<4}  {counts[0]:>10}  {counts[1]:>5}  {counts[2]:>7}")
+    lines.append("-" * len(head))
+    for lang, (t, s, m) in totals.items():
+        lines.append(f"{'total':<{width}}  {lang:<4}  {t:>10}  {s:>5}  {m:>7}")
+    todo = [s for s in states if s.state != "translated"]
+    if todo:
+        lines.append("")
+        for s in todo:
+            what = {"stale": "stale (the source changed since it was confirmed)",
+                    "unconfirmed": "never confirmed", "missing": "missing"}[s.state]
+            lines.append(f"{s.pos}: para-{s.number} {s.lang}: {what}")
+    return lines
