@@ -80,6 +80,19 @@ def _build_table(table, where: str, allowed: set[str]) -> list[str]:
     return problems
 
 
+def _rules(config: dict, key: str, problems: list[str]):
+    """(where, table) for each [[key]] rule; shape problems go to `problems`."""
+    rules = config.get(key, [])
+    if not isinstance(rules, list):
+        problems.append(f"{key}: must be an array of tables ([[{key}]])")
+        return
+    for i, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            problems.append(f"{key}[{i}]: must be a table")
+            continue
+        yield f"{key}[{i}]", rule
+
+
 def validate_config(config: dict) -> list[str]:
     """Every problem in a parsed netlify.toml, as 'path: message'; [] when all is known and well-formed."""
     problems = _unknown(config, TOP_LEVEL_KEYS, "netlify.toml").copy()
@@ -98,15 +111,7 @@ def validate_config(config: dict) -> list[str]:
                                     "netlify.toml; write _headers or _redirects into the publish directory instead")
             table = {k: v for k, v in table.items() if k not in ("headers", "redirects")}
         problems += _build_table(table, where, CONTEXT_KEYS)
-    headers = config.get("headers", [])
-    if not isinstance(headers, list):
-        problems.append("headers: must be an array of tables ([[headers]])")
-        headers = []
-    for i, rule in enumerate(headers):
-        where = f"headers[{i}]"
-        if not isinstance(rule, dict):
-            problems.append(f"{where}: must be a table")
-            continue
+    for where, rule in _rules(config, "headers", problems):
         problems += _unknown(rule, HEADER_RULE_KEYS, where)
         if not isinstance(rule.get("for"), str) or not rule["for"].startswith("/"):
             problems.append(f"{where}.for: missing, or not a path starting with /")
@@ -114,15 +119,7 @@ def validate_config(config: dict) -> list[str]:
             problems.append(f"{where}.values: missing")
         else:
             problems += _string_map(rule["values"], f"{where}.values", HEADER_NAME)
-    redirects = config.get("redirects", [])
-    if not isinstance(redirects, list):
-        problems.append("redirects: must be an array of tables ([[redirects]])")
-        redirects = []
-    for i, rule in enumerate(redirects):
-        where = f"redirects[{i}]"
-        if not isinstance(rule, dict):
-            problems.append(f"{where}: must be a table")
-            continue
+    for where, rule in _rules(config, "redirects", problems):
         problems += _unknown(rule, REDIRECT_KEYS, where)
         for key in ("from", "to"):
             if not isinstance(rule.get(key), str) or not rule[key]:
