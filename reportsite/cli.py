@@ -33,7 +33,6 @@ def _summary(result: Result, out: str | None) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.command == "check":
         result = check(args.content, strict=args.strict)
-        status.stale_warnings(args.content, result.diagnostics)
         print_diagnostics(result.diagnostics)
         failed = result.diagnostics.errors or (args.strict and result.diagnostics.warnings)
         print(f"{result.diagnostics.summary()}; {'check failed' if failed else 'content is valid'}",

@@ -79,6 +79,9 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer) -> Site
     # errors (a dropped section "misses" its paragraphs): report the causes.
     if not load_errors and _complete(site):
         validate(site, diags)
+        from . import status  # translation fingerprints: stale paragraphs are warnings
+
+        status.stale_warnings(site, diags)
     timer.lap("validate")
     return site
 

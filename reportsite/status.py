@@ -143,16 +143,14 @@ def paragraph_states(site: Site, lock: Lock) -> list[ParagraphState]:
     return states
 
 
-def stale_warnings(content_dir: Path, diags: Diagnostics) -> None:
-    """For `check`: a warning for each translated paragraph whose source changed since it was confirmed.
+def stale_warnings(site: Site, diags: Diagnostics) -> None:
+    """A warning for each translated paragraph whose source changed since it was confirmed.
 
-    Loads the content on its own (the load problems themselves are reported by
-    the pipeline's check, so they are discarded here).
+    Part of the checks that `check` and `build` share (pipeline.load_and_check).
     """
-    site = load_parsed(content_dir, Diagnostics())
-    if site is None or len(site.report.languages) < 2:
+    if len(site.report.languages) < 2:
         return
-    path = lock_path(content_dir)
+    path = lock_path(site.content_dir)
     lock = read_lock(path, diags)
     if lock is None:
         diags.warning(SourcePos(display_path(path), 1, 1),
