@@ -133,7 +133,7 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
             from . import search as search_stage
 
             shutil.rmtree(stage / "pagefind", ignore_errors=True)  # the spare holds an older index
-            search_stage.build_index(site, stage, diags)
+            search_stage.build_index(site, stage, diags, cache_dir)
             timer.lap("search")
             if diags.errors:
                 writer.abort(stage)

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import importlib.metadata
 import json
+import os
 import re
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
@@ -89,14 +93,27 @@ def records(site: Site) -> Iterator[dict]:
                              label=ui["footnote"].format(label=note.label))
 
 
-def build_index(site: Site, stage: Path, diags: Diagnostics) -> None:
+def _cache_key(items: list[dict]) -> str:
+    """The records, Pagefind's version and this stage's code: what the index bytes depend on."""
+    h = hashlib.sha256(json.dumps(items, sort_keys=True, ensure_ascii=False).encode())
+    h.update(importlib.metadata.version("pagefind_bin_extended").encode())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()
+
+
+def build_index(site: Site, stage: Path, diags: Diagnostics, cache_dir: Path | None = None) -> None:
     out = stage / "pagefind"
+    items = list(records(site))
+    cached = cache_dir / "search" / _cache_key(items) if cache_dir else None
+    if cached is not None and cached.is_dir():
+        shutil.copytree(cached, out)  # same records, same engine: the same index, without Pagefind
+        return
     try:
         # In a thread of its own: asyncio.run() refuses to start where an event
         # loop is already running (a build called from Playwright's sync API,
         # from a notebook, from async code).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, _write(list(records(site)), out)).result()
+            pool.submit(asyncio.run, _write(items, out)).result()
     except Exception as exc:  # no Pagefind binary, or it refused a record
         diags.error(SourcePos("pagefind"), f"search index not built: {exc}")
         return
@@ -108,6 +125,13 @@ def build_index(site: Site, stage: Path, diags: Diagnostics) -> None:
     data = json.loads(entry.read_text(encoding="utf-8"))
     data["languages"] = dict(sorted(data["languages"].items()))
     entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    if cached is not None:
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        shutil.copytree(out, tmp, dirs_exist_ok=True)
+        try:
+            os.rename(tmp, cached)  # atomic: a parallel build sees the whole index or none
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)  # another build stored it first
 
 
 async def _write(items: list[dict], out: Path) -> None:
