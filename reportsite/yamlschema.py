@@ -10,6 +10,7 @@ values under the key "__pos__", read with `pos_of`; `clean` drops them.
 from __future__ import annotations
 
 import difflib
+from abc import ABC, abstractmethod
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -32,11 +33,12 @@ NULL = "tag:yaml.org,2002:null"
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
 
 
-class Schema:
+class Schema(ABC):
     """Converts a YAML node to a plain value, reporting what is wrong."""
 
-    def convert(self, node: yaml.Node, ctx: "Ctx") -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def convert(self, node: yaml.Node, ctx: "Ctx") -> Any:
+        """The value, or None after reporting why there is none."""
 
 
 @dataclass
