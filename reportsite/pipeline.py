@@ -107,24 +107,37 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
     site = load_and_check(content_dir, diags, timer)
     if site is None or diags.errors or (strict and diags.warnings):
         return result
-    try:
-        writer.check_target(out_dir)
-    except writer.OutputError as exc:
-        diags.error(SourcePos(display_path(out_dir)), str(exc))
-        return result
-
     from . import charts  # the loader is light; render_assets imports matplotlib only on a cache miss
 
     chart_files = charts.render_assets(list(site.charts.values()), site.report.languages, cache_dir, diags)
     timer.lap("charts")
     if diags.errors:
         return result
+    files = publish(site, out_dir, chart_files, diags, timer, search=search, templates_dir=templates_dir,
+                    assets_dir=assets_dir, cache_dir=cache_dir)
+    if files is not None:
+        result.files = len(files)
+        result.pages = sum(1 for name in files if name.endswith(".html"))
+        result.written = True
+    return result
+
+
+def publish(site: Site, out_dir: Path, chart_files: dict[str, bytes], diags: Diagnostics, timer: _Timer, *,
+            search: bool, templates_dir: Path, assets_dir: Path, cache_dir: Path | None) -> dict[str, bytes] | None:
+    """Render, write and index a checked site, then swap it into `out_dir`.
+
+    The rendered files, or None (with diagnostics) when nothing was replaced.
+    Shared by `build` and the live preview, which keeps the loaded site and charts between edits.
+    """
+    try:
+        writer.check_target(out_dir)
+    except writer.OutputError as exc:
+        diags.error(SourcePos(display_path(out_dir)), str(exc))
+        return None
     files = render_site(site, templates_dir, assets_dir, chart_files, diags)
     timer.lap("render")
     if files is None or diags.errors:
-        return result
-    result.files = len(files)
-    result.pages = sum(1 for name in files if name.endswith(".html"))
+        return None
     stage = writer.stage_dir(out_dir)
     try:
         writer.write_files(files, stage)
@@ -137,14 +150,13 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
             timer.lap("search")
             if diags.errors:
                 writer.abort(stage)
-                return result
+                return None
         writer.commit(stage, out_dir)
     except BaseException:
         writer.abort(stage)
         raise
     timer.lap("write")
-    result.written = True
-    return result
+    return files
 
 
-__all__ = ["build", "check", "Result", "ContentError"]
+__all__ = ["build", "check", "publish", "Result", "ContentError"]

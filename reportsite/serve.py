@@ -31,11 +31,9 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from . import write as writer
 from .errors import ROOT, Diagnostic, Diagnostics, SourcePos, display_path
 from .model import Site
-from .pipeline import ASSETS, CACHE, TEMPLATES, _Timer, load_and_check
-from .render import render_site
+from .pipeline import ASSETS, CACHE, TEMPLATES, _Timer, load_and_check, publish
 
 HOST = "127.0.0.1"  # never another interface: the preview is for the editor at this machine
 POLL_SECONDS = 0.25
@@ -164,30 +162,14 @@ class Builder:
                 timer.lap("charts")
             diags.extend(self._charts[1])
             if not diags.errors:
-                pages = render_site(site, self.templates_dir, self.assets_dir, self._charts[0], diags)
-                timer.lap("render")
-                if pages is not None and not diags.errors:
-                    self._write(pages, diags)
-                    timer.lap("write")
+                # No search index in the preview: it would cost a second per edit.
+                publish(site, self.out_dir, self._charts[0], diags, timer, search=False,
+                        templates_dir=self.templates_dir, assets_dir=self.assets_dir, cache_dir=self.cache_dir)
         self.count += 1
         ok = site is not None and not diags.errors
         found = diags.sorted()
         return BuildState(f"{os.getpid()}-{self.count}", ok, found, time.perf_counter() - start, timings,
                           [] if ok else [source_excerpt(d.pos) for d in found])
-
-    def _write(self, files: dict[str, bytes], diags: Diagnostics) -> None:
-        try:
-            writer.check_target(self.out_dir)
-        except writer.OutputError as exc:
-            diags.error(SourcePos(display_path(self.out_dir)), str(exc))
-            return
-        stage = writer.stage_dir(self.out_dir)
-        try:
-            writer.write_files(files, stage)
-            writer.commit(stage, self.out_dir)
-        except BaseException:
-            writer.abort(stage)
-            raise
 
 
 # ---------------------------------------------------------------- serving

@@ -20,7 +20,7 @@ from typing import Iterator
 import pytest
 
 from htmldom import parse
-from reportsite import serve
+from reportsite import pipeline, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = Path("sections/01-introduction")
@@ -218,7 +218,7 @@ def test_a_bug_in_a_build_is_shown_and_the_next_save_retries(preview: serve.Prev
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(serve, "render_site", broken)
+    monkeypatch.setattr(pipeline, "render_site", broken)
     edit(content_copy / SECTION / "body.en.md", OLD, NEW)
     status, body = wait_until(preview, PAGE, lambda status, body: status == 500)
     assert b"the preview crashed (RuntimeError: simulated bug)" in body
