@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--port", type=int, default=8000, help="serve: port on 127.0.0.1 (default 8000)")
     parser.add_argument("--no-search", action="store_true", help="skip the search index (faster previews)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="worker processes for build and check (default: one per core)")
     args = parser.parse_args(argv)
 
     from reportsite import cli

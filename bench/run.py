@@ -1,13 +1,26 @@
 """Benchmark runner: our build against the floor on the scaled report.
 
-For each N: a cold build (no output, no cache), a rebuild with nothing
-changed, and a rebuild after editing one paragraph of one section; the floor
-(bench/floor.py) on the same corpus in the same run. Every figure is the
-median of --repeat runs; CPU time and peak memory come from wait4() on the
-build process (its children included). Prints a Markdown table and one JSON
-line per N.
+For each N, in one run, each figure the median of --repeat runs:
 
-    python bench/run.py [--sizes 1,10,100] [--repeat 3] [--search]
+- floor: bench/floor.py on the same corpus;
+- cold: no output, no cache (charts drawn, and indexed with --search);
+- content: the content pipeline alone, cold: only the chart cache is kept
+  (the issue's target compares this one with the floor);
+- no change: the same build again;
+- one edit: one paragraph of one section edited, then `build.py` again;
+- serve edit: the preview (serve's Builder, in a process of its own) after
+  one section's text is saved: the edited pages, then the whole-report pages.
+
+CPU time and the largest process's peak RSS come from wait4() on the build
+(its workers included); the total peak RSS of the process tree is sampled
+from /proc every 5 ms (pages shared between the forked workers count in
+each). Prints a Markdown table and one JSON line per N.
+
+    python bench/run.py [--sizes 1,10,100] [--repeat 3] [--search] [--dir DIR]
+
+--dir defaults to bench/out. The README's figures were taken with
+--dir /dev/shm/reportsite-bench: this VM's disk made the same write 1x to 3x
+slower from one minute to the next, which would swamp what is measured.
 """
 from __future__ import annotations
 
@@ -19,31 +32,83 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-OUT = BENCH / "out"
 sys.path.insert(0, str(BENCH))
 
 from corpus import make_corpus  # noqa: E402
 
+SERVE_PROBE = r"""
+import json, re, statistics, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from reportsite.serve import Builder
+corpus, out, cache, rounds = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])
+builder = Builder(corpus, out, cache_dir=cache)
+assert builder.build(None).ok
+body = sorted(corpus.glob("sections/*/03-restructuring/body.en.md"))[0]
+edited, whole = [], []
+for i in range(rounds):
+    text = body.read_text(encoding="utf-8")
+    body.write_text(re.sub(r"(approximately \$1\.9 million\.)( \(serve \d+\))?", rf"\1 (serve {i})", text, count=1),
+                    encoding="utf-8")
+    start = time.perf_counter()
+    state = builder.build({body.resolve()})
+    assert state.ok and "load" not in state.stages, state
+    edited.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    state.then()
+    whole.append(time.perf_counter() - start)
+print(json.dumps({"edited": statistics.median(edited), "whole": statistics.median(whole)}))
+"""
+
+
+def tree_rss_kib(pid: int) -> int:
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack.extend(int(c) for c in f.read().split())
+        except (OSError, StopIteration):
+            continue
+    return total
+
 
 def measure_child(cmd: list[str]) -> dict:
-    """Wall, CPU (user+sys, children included) and peak RSS of one command."""
+    """Wall, CPU (user+sys, children included), peak RSS of the largest process and of the whole tree."""
+    os.sync()  # earlier writes are not flushed on this run's time
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    output = proc.stdout.read().decode()
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], tree_rss_kib(proc.pid))
+            done.wait(0.005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = proc.stdout.read().decode()  # type: ignore[union-attr]
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     if status != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{output[-2000:]}")
     stages = {}
     if "stages:" in output:
         stages = {k: int(v) / 1000 for k, v in re.findall(r"(\w+) (\d+) ms", output.split("stages:")[-1])}
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
-            "stages": stages}
+            "tree_rss_mib": peak[0] / 1024, "stages": stages, "output": output}
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -52,6 +117,7 @@ def median_of(runs: list[dict]) -> dict:
         "wall": statistics.median(r["wall"] for r in runs),
         "cpu": statistics.median(r["cpu"] for r in runs),
         "rss_mib": max(r["rss_mib"] for r in runs),
+        "tree_rss_mib": max(r["tree_rss_mib"] for r in runs),
         "stages": {k: statistics.median(r["stages"].get(k, 0.0) for r in runs) for k in sorted(keys)},
     }
 
@@ -63,45 +129,63 @@ def edit_one_section(corpus: Path, round_: int) -> None:
     body.write_text(text, encoding="utf-8")
 
 
-def bench_size(n: int, repeat: int, search: bool) -> dict:
-    corpus = make_corpus(n, OUT / f"corpus-{n}")
-    site, cache, floor_out = OUT / f"site-{n}", OUT / f"cache-{n}", OUT / f"floor-{n}"
+def clear(*paths: Path) -> None:
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def bench_size(n: int, repeat: int, search: bool, work: Path) -> dict:
+    corpus = make_corpus(n, work / f"corpus-{n}")
+    site, cache, floor_out = work / f"site-{n}", work / f"cache-{n}", work / f"floor-{n}"
+    spare = site.parent / f".{site.name}.spare"
     py = sys.executable
-    build = [py, "build.py", "--content", str(corpus), "--out", str(site)] + ([] if search else ["--no-search"])
-    env_cache = ["--cache", str(cache)]
-    floor_runs, cold_runs, warm_runs, edit_runs = [], [], [], []
+    build = [py, "build.py", "--content", str(corpus), "--out", str(site), "--cache", str(cache)] \
+        + ([] if search else ["--no-search"])
+    runs: dict[str, list[dict]] = {k: [] for k in ("floor", "cold", "content", "no_change", "one_edit")}
     for i in range(repeat):
-        shutil.rmtree(floor_out, ignore_errors=True)
-        floor_runs.append(measure_child([py, str(BENCH / "floor.py"), str(corpus), str(floor_out)]))
-        for path in (site, cache, site.parent / f".{site.name}.spare"):
-            shutil.rmtree(path, ignore_errors=True)
-        cold_runs.append(measure_child(build + env_cache))
-        warm_runs.append(measure_child(build + env_cache))
+        clear(floor_out)
+        runs["floor"].append(measure_child([py, str(BENCH / "floor.py"), str(corpus), str(floor_out)]))
+        clear(site, spare, cache)
+        runs["cold"].append(measure_child(build))
+        runs["no_change"].append(measure_child(build))
         edit_one_section(corpus, i)
-        edit_runs.append(measure_child(build + env_cache))
-    pages = sum(1 for _ in site.rglob("*.html"))
-    floor, cold, warm, edit = map(median_of, (floor_runs, cold_runs, warm_runs, edit_runs))
-    content = sum(v for k, v in cold["stages"].items() if k not in ("charts", "search"))
+        runs["one_edit"].append(measure_child(build))
+        # Keep the drawn charts, drop every other cache and the output: the content pipeline, cold.
+        for entry in cache.iterdir():
+            if entry.name != "charts":
+                clear(entry) if entry.is_dir() else entry.unlink()
+        clear(site, spare)
+        runs["content"].append(measure_child(build))
+    probe = subprocess.run([py, "-c", SERVE_PROBE, str(ROOT), str(corpus), str(work / f"serve-{n}"), str(cache),
+                            str(max(3, repeat))], cwd=ROOT, capture_output=True, text=True, check=True)
+    serve = json.loads(probe.stdout.strip().splitlines()[-1])
+    pages = int(re.search(r"built (\d+) pages", runs["cold"][0]["output"]).group(1))  # type: ignore[union-attr]
+    m = {k: median_of(v) for k, v in runs.items()}
     return {
-        "n": n, "pages": pages, "repeat": repeat,
-        "floor": floor, "cold": cold, "no_change": warm, "one_edit": edit,
-        "content_pipeline_s": content,
-        "ratio_cpu": cold["cpu"] / floor["cpu"], "ratio_wall": cold["wall"] / floor["wall"],
-        "pages_per_s": pages / cold["wall"],
-        "no_change_share": warm["wall"] / cold["wall"],
+        "n": n, "pages": pages, "repeat": repeat, "search": search, **m, "serve_edit": serve,
+        "ratio_cpu": m["content"]["cpu"] / m["floor"]["cpu"], "ratio_wall": m["content"]["wall"] / m["floor"]["wall"],
+        "pages_per_s": pages / m["content"]["wall"],
+        "no_change_share": m["no_change"]["wall"] / m["cold"]["wall"],
     }
 
 
 def table(results: list[dict]) -> str:
-    lines = ["| N | pages | floor wall / CPU | cold wall / CPU | ratio wall / CPU | no change | one edit | peak RSS | pages/s | stages (cold, s) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| N | pages | floor wall / CPU | content pipeline wall / CPU | ratio wall / CPU | pages/s "
+             "| cold, all stages | no change | one edit | serve edit (edited / whole-report pages) "
+             "| peak RSS largest / tree |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
-        stages = " ".join(f"{k} {v:.2f}" for k, v in r["cold"]["stages"].items())
         lines.append(
             f"| {r['n']} | {r['pages']} | {r['floor']['wall']:.2f} / {r['floor']['cpu']:.2f} s "
-            f"| {r['cold']['wall']:.2f} / {r['cold']['cpu']:.2f} s | {r['ratio_wall']:.2f} / {r['ratio_cpu']:.2f} "
-            f"| {r['no_change']['wall']:.2f} s | {r['one_edit']['wall']:.2f} s | {r['cold']['rss_mib']:.0f} MiB "
-            f"| {r['pages_per_s']:.0f} | {stages} |")
+            f"| {r['content']['wall']:.2f} / {r['content']['cpu']:.2f} s "
+            f"| {r['ratio_wall']:.2f} / {r['ratio_cpu']:.2f} | {r['pages_per_s']:.0f} "
+            f"| {r['cold']['wall']:.2f} s | {r['no_change']['wall'] * 1000:.0f} ms "
+            f"| {r['one_edit']['wall']:.2f} s "
+            f"| {r['serve_edit']['edited'] * 1000:.0f} / {r['serve_edit']['whole'] * 1000:.0f} ms "
+            f"| {r['content']['rss_mib']:.0f} / {r['content']['tree_rss_mib']:.0f} MiB |")
+    lines.append("")
+    lines.append("Content pipeline stages (s, wall): " + "; ".join(
+        f"N={r['n']}: " + " ".join(f"{k} {v:.2f}" for k, v in r["content"]["stages"].items()) for r in results))
     return "\n".join(lines)
 
 
@@ -110,11 +194,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10,100")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--search", action="store_true", help="include the search index")
+    parser.add_argument("--dir", type=Path, default=BENCH / "out", help="where corpora, sites and caches go")
     args = parser.parse_args()
-    results = [bench_size(int(n), args.repeat, args.search) for n in args.sizes.split(",")]
+    args.dir.mkdir(parents=True, exist_ok=True)
+    results = [bench_size(int(n), args.repeat, args.search, args.dir) for n in args.sizes.split(",")]
     print(table(results))
     for r in results:
-        print(json.dumps({k: v for k, v in r.items()}, sort_keys=True))
+        print(json.dumps({k: v for k, v in r.items() if k not in ("floor", "cold", "content", "no_change", "one_edit")}
+                         | {k: {x: y for x, y in r[k].items() if x != "output"}
+                            for k in ("floor", "cold", "content", "no_change", "one_edit")}, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -650,12 +650,21 @@ def render_assets(specs: list[ChartSpec], languages: tuple[str, ...], cache_dir:
 
 # ---------------------------------------------------------------- page data
 
-def _find_asset(assets: dict[str, bytes], spec: ChartSpec, lang: str, kind: str, ext: str) -> str:
-    pattern = re.compile(rf"charts/{re.escape(spec.id)}\.{re.escape(lang)}\.{kind}[0-9a-f]{{{HASH_LEN}}}\.{ext}")
+def asset_index(assets: dict[str, bytes]) -> dict[str, str]:
+    """Asset name without its content hash -> the hashed name, for figure_view."""
+    index = {}
     for name in assets:
-        if pattern.fullmatch(name):
-            return name
-    raise KeyError(f"no {ext} asset for chart {spec.id!r} in {lang!r}; render_assets did not produce it")
+        stem, digest, ext = name.rsplit(".", 2)
+        if name.startswith("charts/") and len(digest) == HASH_LEN:
+            index[f"{stem}.{ext}"] = name
+    return index
+
+
+def _find_asset(index: dict[str, str], spec: ChartSpec, lang: str, kind: str, ext: str) -> str:
+    try:
+        return index[f"charts/{spec.id}.{lang}{kind}.{ext}"]
+    except KeyError:
+        raise KeyError(f"no {ext} asset for chart {spec.id!r} in {lang!r}; render_assets did not produce it") from None
 
 
 def _svg_size_px(svg: bytes) -> tuple[int, int]:
@@ -666,11 +675,16 @@ def _svg_size_px(svg: bytes) -> tuple[int, int]:
     return round(float(found.group(1)) * 4 / 3), round(float(found.group(2)) * 4 / 3)  # 1pt = 4/3 CSS px
 
 
-def figure_view(spec: ChartSpec, lang: str, number: int, assets: dict[str, bytes], ui: dict[str, str]) -> dict:
-    """What the page template needs to show the chart as figure `number`."""
-    light = _find_asset(assets, spec, lang, "", "svg")
-    dark = _find_asset(assets, spec, lang, r"dark\.", "svg")
-    data = _find_asset(assets, spec, lang, "", "csv")
+def figure_view(spec: ChartSpec, lang: str, number: int, assets: dict[str, bytes], ui: dict[str, str],
+                index: dict[str, str] | None = None) -> dict:
+    """What the page template needs to show the chart as figure `number`.
+
+    `index` is asset_index(assets), passed in when many figures share one asset set.
+    """
+    index = asset_index(assets) if index is None else index
+    light = _find_asset(index, spec, lang, "", "svg")
+    dark = _find_asset(index, spec, lang, ".dark", "svg")
+    data = _find_asset(index, spec, lang, "", "csv")
     width, height = _svg_size_px(assets[light])
     columns = [spec.category_label[lang]] + [s.label[lang] for s in spec.series]
     rows = [

@@ -32,14 +32,15 @@ def _summary(result: Result, out: str | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "check":
-        result = check(args.content, strict=args.strict)
+        result = check(args.content, strict=args.strict, jobs=args.jobs)
         print_diagnostics(result.diagnostics)
         failed = result.diagnostics.errors or (args.strict and result.diagnostics.warnings)
         print(f"{result.diagnostics.summary()}; {'check failed' if failed else 'content is valid'}",
               file=sys.stderr if failed else sys.stdout)
         return 1 if failed else 0
     if args.command == "build":
-        result = build(args.content, args.out, strict=args.strict, search=not args.no_search, cache_dir=args.cache)
+        result = build(args.content, args.out, strict=args.strict, search=not args.no_search, cache_dir=args.cache,
+                       jobs=args.jobs)
         print_diagnostics(result.diagnostics)
         if not result.written:
             print(f"{result.diagnostics.summary()}; {display_path(args.out)}/ not written", file=sys.stderr)

@@ -270,7 +270,7 @@ def _load_section(folder: Path, content_dir: Path, langs: tuple[str, ...], paren
             diags.error(pos_of(data, "id"), f"section '{data['id']}' has no {lang} text "
                                             f"({display_path(folder)}/body.{lang}.md is missing)")
             continue
-        body = _load_body(body_path, lang, diags)
+        body = load_body(body_path, lang, diags)
         if body is not None:
             bodies[lang] = body
     return Section(
@@ -279,7 +279,7 @@ def _load_section(folder: Path, content_dir: Path, langs: tuple[str, ...], paren
     )
 
 
-def _load_body(path: Path, lang: str, diags: Diagnostics) -> Body | None:
+def load_body(path: Path, lang: str, diags: Diagnostics) -> Body | None:
     shown = display_path(path)
     text = read_text(path, diags)
     if text is None:

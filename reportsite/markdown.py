@@ -62,6 +62,7 @@ class Block:
     line: int
     html: str
     text: str  # plain text, for search, quantity checks and fingerprints
+    items: int = 0  # sub-items (a), (b)… of a numbered paragraph
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ def parse_body(body: str, path: str, ui: dict[str, str]) -> ParsedBody:
             f'<div class="para" id="para-{n}"><a class="pnum" href="#para-{n}" aria-label="{label}">{n}.</a>'
             f"{inner}</div>",
             " ".join([group["text"], *group["item_texts"]]),
+            len(items),
         ))
         group = None
 

@@ -35,6 +35,7 @@ LOCAL_HREF = re.compile(r'href="#([^"]+)"')
 ROW_ID = re.compile(r"(para|fig)-\d+")
 PUBLISHED_ASSETS = (".css", ".js", ".svg", ".ico", ".png")
 TOC_FULL_LIMIT = 120  # sections; see Renderer.toc
+SENTINEL = "\x00reportsite:body\x00"  # where a framed page's body goes (no text holds a NUL)
 
 
 def roman_to_int(text: str) -> int:
@@ -95,8 +96,23 @@ def collect_assets(assets_dir: Path) -> Assets:
     return urls, files  # type: ignore[return-value]
 
 
+Tables = tuple  # (chart id -> figure number, paragraph number -> section id, chart id -> section id)
+
+
+def tables(site: Site) -> Tables:
+    """What a page needs to know of sections parsed elsewhere: figure numbers and where paragraphs and figures are."""
+    figures = {}
+    lang = site.report.default_language
+    for s in site.sections:
+        for b in s.bodies[lang].parsed.blocks:  # type: ignore[union-attr]
+            if b.kind == "figure":
+                figures.setdefault(b.key, s.id)
+    return figure_numbers(site), {n: s.id for n, s in paragraph_sections(site).items()}, figures
+
+
 class Renderer:
-    def __init__(self, site: Site, templates_dir: Path, assets_dir: Path, chart_files: dict[str, bytes]):
+    def __init__(self, site: Site, templates_dir: Path, assets_dir: Path, chart_files: dict[str, bytes],
+                 tables_: Tables | None = None):
         self.site = site
         self.report = site.report
         self.langs = site.report.languages
@@ -105,17 +121,22 @@ class Renderer:
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
         )
         self.asset_urls, self.asset_files = collect_assets(assets_dir)
+        self.media_files: dict[str, bytes] = {}  # images of the sections rendered here
         self.env.globals["asset"] = self._asset
         self.chart_files = chart_files
-        self.figures = figure_numbers(site)
-        self.para_section = paragraph_sections(site)
-        self.fig_section = self._figure_sections()
+        self.chart_index: dict[str, str] | None = None
         self.by_slug = {s.slug: s for s in site.sections}
         self.by_id = {s.id: s for s in site.sections}
+        figures, para_ids, fig_ids = tables_ or tables(site)
+        self.figures: dict[str, int] = figures
+        self.para_section = {n: self.by_id[sid] for n, sid in para_ids.items()}
+        self.fig_section = {chart: self.by_id[sid] for chart, sid in fig_ids.items()}
         self.order = list(site.sections)
         self.tocs = {lang: self._toc_html(lang) for lang in self.langs}
         self.chapter_tocs: dict[tuple[str, str], str] = {}
         self.figure_html: dict[tuple[str, str], str] = {}
+        self._blocks: dict[tuple[str, str], list[tuple[str, str]]] = {}  # the section being rendered
+        self._chrome: dict[str, dict[str, Markup]] = {}
 
     # -- helpers -------------------------------------------------------------
 
@@ -124,15 +145,6 @@ class Renderer:
             return self.asset_urls[name]
         except KeyError:
             raise TemplateError(f"unknown asset '{name}'") from None
-
-    def _figure_sections(self) -> dict[str, Section]:
-        out: dict[str, Section] = {}
-        lang = self.report.default_language
-        for s in self.site.sections:
-            for b in s.bodies[lang].parsed.blocks:  # type: ignore[union-attr]
-                if b.kind == "figure":
-                    out.setdefault(b.key, s)
-        return out
 
     def abs_url(self, url: str) -> str:
         return self.report.base_url + url
@@ -205,7 +217,7 @@ class Renderer:
     def media_url(self, section: Section | None, src: str) -> str:
         data = (section.dir / src).read_bytes()  # type: ignore[union-attr]
         name = f"media/{Path(src).stem}.{short_hash(data)}{Path(src).suffix.lower()}"
-        self.asset_files[name] = data
+        self.media_files[name] = data
         return "/" + name
 
     # -- page parts ----------------------------------------------------------
@@ -216,12 +228,23 @@ class Renderer:
             from . import charts
 
             spec = self.site.charts[chart_id]
-            view = charts.figure_view(spec, lang, self.figures[chart_id], self.chart_files, self.site.ui[lang])
+            if self.chart_index is None:
+                self.chart_index = charts.asset_index(self.chart_files)
+            view = charts.figure_view(spec, lang, self.figures[chart_id], self.chart_files, self.site.ui[lang],
+                                      self.chart_index)
             self.figure_html[key] = self.env.get_template("figure.html").render(fig=view, ui=self.site.ui[lang])
         return self.figure_html[key]
 
     def blocks_html(self, section: Section, lang: str) -> list[tuple[str, str]]:
-        """(row key, html) per block; figures filled in."""
+        """(row key, html) per block; figures filled in. Kept while one section's pages are made."""
+        key = (section.id, lang)
+        if key not in self._blocks:
+            if len(self._blocks) >= 2 * len(self.langs):
+                self._blocks.clear()
+            self._blocks[key] = self._blocks_html(section, lang)
+        return self._blocks[key]
+
+    def _blocks_html(self, section: Section, lang: str) -> list[tuple[str, str]]:
         out = []
         text_index = 0
         for block in section.bodies[lang].parsed.blocks:  # type: ignore[union-attr]
@@ -276,6 +299,18 @@ class Renderer:
             "footnotes": Markup(self.footnotes_html(note_items, lang)),
         }
 
+    def chrome(self, lang: str, switch: list[dict[str, str]]) -> dict[str, Markup]:
+        """The parts of every page of a language that no page changes, rendered once per language.
+
+        About a third of the template work per page was these attributes,
+        escaped again on each of thousands of pages.
+        """
+        if lang not in self._chrome:
+            view = {"page": {"lang": lang, "symbol": self.report.symbol, "switch": switch}, "ui": self.site.ui[lang]}
+            self._chrome[lang] = {name: Markup(self.env.get_template(f"{name.replace('_', '-')}.html").render(**view))
+                                  for name in ("search_form", "body_attrs")}
+        return self._chrome[lang]
+
     def base_view(self, lang: str, url: str, title: str, description: str, counterpart: Callable[[str], str],
                   noindex: bool = False) -> dict[str, Any]:
         ui = self.site.ui[lang]
@@ -289,8 +324,9 @@ class Renderer:
             # Readers matching neither language get the bilingual landing page, which lets them choose.
             "x_default": self.abs_url(url_for("landing")),
             "og_locale": OG_LOCALES.get(lang, lang), "og_alternates": [OG_LOCALES.get(c, c) for c in others],
-            "switch": [{"href": counterpart(code), "lang": code, "html_lang": LANG_TAGS[code],
-                        "name": self.site.ui[code]["language_name"]} for code in others],
+            "switch": (switch := [{"href": counterpart(code), "lang": code, "html_lang": LANG_TAGS[code],
+                                   "name": self.site.ui[code]["language_name"]} for code in others]),
+            **self.chrome(lang, switch),
             "home": url_for("home", lang), "full": url_for("full", lang),
             "site_name": ui["site_name"], "symbol": self.report.symbol,
             "citation": ui["citation"], "languages": [{"code": c, "html_lang": LANG_TAGS[c],
@@ -299,17 +335,31 @@ class Renderer:
 
     # -- pages ---------------------------------------------------------------
 
-    def pages(self) -> Iterator[tuple[str, bytes]]:
+    def section_pages(self, sections: list[Section], parts: "Parts") -> Iterator[tuple[str, bytes]]:
+        """Each section's page in every language and its side-by-side page.
+
+        Their share of the whole-report pages goes to `parts`, so that those
+        pages are put together from the shards (shared_pages) without any
+        process holding every section's HTML.
+        """
+        index = {s.id: i for i, s in enumerate(self.order)}
+        for section in sections:
+            for lang in self.langs:
+                yield self.section_page(section, lang, index[section.id])
+                parts.add(f"full.{lang}", self.full_part(section, lang))
+            rows = self.parallel_rows_html(section)
+            yield self.parallel_page(section, rows)
+            parts.add("parallel", self.parallel_heading_row(section) + rows)
+        yield from sorted(self.media_files.items())
+
+    def shared_pages(self, parts: "Parts") -> Iterator[tuple[str, bytes | list]]:
+        """The pages of no one section; the whole-report pages come as [prefix, part files…, suffix]."""
         yield from self.landing()
         for lang in self.langs:
             yield from self.home(lang)
-            for index, section in enumerate(self.order):
-                yield self.section_page(section, lang, index)
-            yield self.full_page(lang)
+            yield self.full_page(lang, parts.files(f"full.{lang}"))
             yield self.not_found(lang)
-        for section in self.order:
-            yield self.parallel_page(section)
-        yield self.parallel_page(None)
+        yield self.parallel_page(None, parts.files("parallel"))
         yield from self.seo_files()
         yield from self.asset_files.items()
 
@@ -360,20 +410,26 @@ class Renderer:
             parallel=url_for(section, "parallel"), toc=self.toc(lang, section),
         )
 
-    def full_page(self, lang: str) -> tuple[str, bytes]:
+    def full_part(self, section: Section, lang: str) -> str:
+        """One section on the whole-report page."""
+        level = min(section.depth + 1, 6)
+        return (f'<section class="part depth-{section.depth}" aria-labelledby="{section.id}">'
+                f'<h{level} id="{section.id}">{html.escape(heading_text(section, lang))}</h{level}>'
+                + self.section_body(section, lang, "full") + "</section>")
+
+    def full_page(self, lang: str, part_files: list[Path]) -> tuple[str, list]:
         url = url_for("full", lang)
         view = self.base_view(lang, url, self.site.ui[lang]["full_report_title"] + " · " + self.report.text["title"][lang],
                               _clip(self.report.text["summary"][lang]), lambda code: url_for("full", code))
-        parts = []
-        for section in self.order:
-            level = min(section.depth + 1, 6)
-            parts.append(f'<section class="part depth-{section.depth}" aria-labelledby="{section.id}">'
-                         f'<h{level} id="{section.id}">{html.escape(heading_text(section, lang))}</h{level}>')
-            parts.append(self.section_body(section, lang, "full"))
-            parts.append("</section>")
-        return output_path(url), self._render(
-            "full.html", page=view, cover=self.cover(lang), body=Markup("".join(parts)),
-            toc=Markup(self._full_toc(lang)), parallel=url_for("full", "parallel"))
+        return output_path(url), self._framed(part_files, "full.html", page=view, cover=self.cover(lang),
+                                              toc=Markup(self._full_toc(lang)), parallel=url_for("full", "parallel"))
+
+    def _framed(self, part_files: list[Path], template: str, **view: Any) -> list:
+        """[prefix bytes, part files…, suffix bytes]: the page with its body left out, and where the body comes from."""
+        page = self._render(template, body=Markup(SENTINEL), rows_html=Markup(SENTINEL), **view)
+        prefix, sep, suffix = page.partition(SENTINEL.encode())
+        assert sep and SENTINEL.encode() not in suffix, template
+        return [prefix, *part_files, suffix]
 
     def _full_toc(self, lang: str) -> str:
         # The same table of contents, pointing into this page: one pass over it.
@@ -387,41 +443,50 @@ class Renderer:
                               lambda code: url_for("home", code), noindex=True)
         return output_path(url), self._render("404.html", page=view, toc=self.toc(lang, None))
 
-    def parallel_page(self, section: Section | None) -> tuple[str, bytes]:
+    def parallel_rows(self, s: Section) -> list[dict[str, Any]]:
         lang = self.report.default_language
-        sections = [section] if section else self.order
+        rows = []
+        per_lang = {c: dict(self.blocks_html(s, c)) for c in self.langs}
+        for key in per_lang[lang]:
+            cells = []
+            for c in self.langs:
+                fragment = self.resolve(per_lang[c].get(key, ""), c, s, "section")
+                cells.append({"lang": c, "html_lang": LANG_TAGS[c], "html": Markup(_scope_ids(fragment, c))})
+            rows.append({"id": key if ROW_ID.fullmatch(key) else f"{s.id}-{key}", "heading": False, "cells": cells})
+        notes = []
+        for c in self.langs:
+            fn = [(f.label, f.key, f.html) for f in s.bodies[c].parsed.footnotes]  # type: ignore[union-attr]
+            notes.append({"lang": c, "html_lang": LANG_TAGS[c],
+                          "html": Markup(_scope_ids(self.resolve(self.footnotes_html(fn, c), c, s), c))})
+        if any(n["html"] for n in notes):
+            rows.append({"id": f"{s.id}-notes", "heading": False, "cells": notes})
+        return rows
+
+    def parallel_rows_html(self, s: Section) -> str:
+        return self.env.get_template("parallel-rows.html").render(rows=self.parallel_rows(s))
+
+    def parallel_heading_row(self, s: Section) -> str:
+        row = {"id": s.id, "heading": True, "level": min(s.depth + 1, 6),
+               "cells": [{"lang": c, "html_lang": LANG_TAGS[c], "html": Markup(html.escape(heading_text(s, c)))}
+                         for c in self.langs]}
+        return self.env.get_template("parallel-rows.html").render(rows=[row])
+
+    def parallel_page(self, section: Section | None, rows: str | list[Path]) -> tuple[str, Any]:
+        """One section side by side (rows: its rows' HTML), or the whole report (rows: the part files)."""
+        lang = self.report.default_language
         url = url_for(section, "parallel") if section else url_for("full", "parallel")
         title = " / ".join(heading_text(section, c) if section else self.site.ui[c]["full_report_title"]
                            for c in self.langs)
         view = self.base_view(lang, url, title, self.site.ui[lang]["parallel_view"],
                               (lambda code: url_for(section, code)) if section else (lambda code: url_for("full", code)),
                               noindex=True)
-        rows = []
-        for s in sections:
-            if section is None:
-                rows.append({"id": s.id, "heading": True, "level": min(s.depth + 1, 6),
-                             "cells": [{"lang": c, "html_lang": LANG_TAGS[c], "html": Markup(html.escape(heading_text(s, c)))}
-                                       for c in self.langs]})
-            per_lang = {c: dict(self.blocks_html(s, c)) for c in self.langs}
-            keys = list(per_lang[lang])
-            for key in keys:
-                cells = []
-                for c in self.langs:
-                    fragment = self.resolve(per_lang[c].get(key, ""), c, s, "section")
-                    cells.append({"lang": c, "html_lang": LANG_TAGS[c], "html": Markup(_scope_ids(fragment, c))})
-                rows.append({"id": key if ROW_ID.fullmatch(key) else f"{s.id}-{key}", "heading": False, "cells": cells})
-            notes = []
-            for c in self.langs:
-                fn = [(f.label, f.key, f.html) for f in s.bodies[c].parsed.footnotes]  # type: ignore[union-attr]
-                notes.append({"lang": c, "html_lang": LANG_TAGS[c],
-                              "html": Markup(_scope_ids(self.resolve(self.footnotes_html(fn, c), c, s), c))})
-            if any(n["html"] for n in notes):
-                rows.append({"id": f"{s.id}-notes", "heading": False, "cells": notes})
         switch_to = {c: (url_for(section, c) if section else url_for("full", c)) for c in self.langs}
-        return output_path(url), self._render(
-            "parallel.html", page=view, rows=rows, heading=title, section_links=switch_to,
-            columns=[{"lang": c, "html_lang": LANG_TAGS[c], "name": self.site.ui[c]["language_name"]}
-                     for c in self.langs])
+        columns = [{"lang": c, "html_lang": LANG_TAGS[c], "name": self.site.ui[c]["language_name"]} for c in self.langs]
+        if section is None:
+            return output_path(url), self._framed(rows, "parallel.html", page=view, heading=title,  # type: ignore[arg-type]
+                                                  section_links=switch_to, columns=columns)
+        return output_path(url), self._render("parallel.html", page=view, rows_html=Markup(rows), heading=title,
+                                              section_links=switch_to, columns=columns)
 
     def seo_files(self) -> Iterator[tuple[str, bytes]]:
         entries = [("landing", None)] + [("home", None)] + [(s, None) for s in self.order] + [("full", None)]
@@ -466,17 +531,31 @@ def _scope_ids(fragment: str, lang: str) -> str:
     return LOCAL_HREF.sub(hrefs, ID_ATTR.sub(ids, fragment))
 
 
-def render_site(site: Site, templates_dir: Path, assets_dir: Path, chart_files: dict[str, bytes],
-                diags: Diagnostics) -> dict[str, bytes] | None:
-    """Every output file, or None with diagnostics when a template fails."""
-    try:
-        renderer = Renderer(site, templates_dir, assets_dir, chart_files)
-        files = dict(renderer.pages())
-    except TemplateError as exc:
-        lineno = getattr(exc, "lineno", None) or 0
-        name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
-        diags.error(SourcePos(display_path(name) if name != "templates" else "templates", lineno, 0 if not lineno else 1),
-                    f"template error: {exc.message if hasattr(exc, 'message') and exc.message else exc}")
-        return None
-    files.update(chart_files)
-    return files
+class Parts:
+    """Text appended per name to files in a directory: a shard's share of the whole-report pages."""
+
+    def __init__(self, folder: Path, shard: int):
+        self.folder = folder
+        self.shard = shard
+        self._open: dict[str, Any] = {}
+
+    def add(self, name: str, text: str) -> None:
+        if name not in self._open:
+            self._open[name] = open(self.folder / f"{name}.{self.shard:03d}", "w", encoding="utf-8", newline="")
+        self._open[name].write(text)
+
+    def close(self) -> None:
+        for f in self._open.values():
+            f.close()
+        self._open.clear()
+
+    def files(self, name: str) -> list[Path]:
+        """Every shard's file of `name`, in shard order: the sections' reading order."""
+        return sorted(self.folder.glob(f"{name}.[0-9][0-9][0-9]"))
+
+
+def template_error(exc: TemplateError, diags: Diagnostics) -> None:
+    lineno = getattr(exc, "lineno", None) or 0
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
+    diags.error(SourcePos(display_path(name) if name != "templates" else "templates", lineno, 0 if not lineno else 1),
+                f"template error: {exc.message if hasattr(exc, 'message') and exc.message else exc}")

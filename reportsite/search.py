@@ -29,7 +29,7 @@ from pagefind.service import PagefindService
 
 from .errors import Diagnostics, SourcePos
 from .i18n import url_for
-from .model import Site
+from .model import Section, Site
 from .render import heading_text
 from .validate import figure_numbers
 
@@ -57,40 +57,53 @@ def grams(text: str) -> str:
     return " ".join(words)
 
 
+def _record(lang: str, url: str, other_url: str, title: str, content: str, **meta: str) -> dict:
+    meta = {"title": title, "lang": lang, "other": other_url, **meta}
+    if lang == "zh":
+        meta["grams"] = grams(content)
+    return {"url": url, "content": content, "language": lang, "meta": meta}
+
+
+def _other(site: Site, lang: str) -> str:
+    return next((c for c in site.report.languages if c != lang), lang)
+
+
+def summary_record(site: Site, lang: str) -> dict:
+    other = _other(site, lang)
+    return _record(lang, url_for("home", lang) + "#summary", url_for("home", other) + "#summary",
+                   site.ui[lang]["summary"], site.report.text["summary"][lang], kind="summary")
+
+
+def section_records(site: Site, section: Section, lang: str, figures: dict[str, int]) -> list[dict]:
+    """A section's title, numbered paragraphs, figures and footnotes, in reading order."""
+    ui, other = site.ui[lang], _other(site, lang)
+    page, other_page = url_for(section, lang), url_for(section, other)
+    title = heading_text(section, lang)
+    body = section.bodies[lang].parsed
+    out = [_record(lang, page, other_page, title, title, kind="section")]
+    for block in body.blocks:  # type: ignore[union-attr]
+        if block.kind == "para":
+            out.append(_record(lang, f"{page}#{block.key}", f"{other_page}#{block.key}", title, block.text,
+                               kind="para", para=str(block.number)))
+        elif block.kind == "figure":
+            chart, key = site.charts[block.key], f"fig-{figures[block.key]}"
+            text = "\n".join((chart.title[lang], chart.caption[lang], chart.description[lang]))
+            out.append(_record(lang, f"{page}#{key}", f"{other_page}#{key}", title, text, kind="figure",
+                               label=ui["figure"].format(n=figures[block.key])))
+    for note in body.footnotes:  # type: ignore[union-attr]
+        key = f"fn-{note.key}"
+        out.append(_record(lang, f"{page}#{key}", f"{other_page}#{key}", title, note.text, kind="footnote",
+                           label=ui["footnote"].format(label=note.label)))
+    return out
+
+
 def records(site: Site) -> Iterator[dict]:
     """Every record, in document order, one language after the other: the order fixes the output bytes."""
-    langs = site.report.languages
     figures = figure_numbers(site)
-    for lang in langs:
-        ui = site.ui[lang]
-        other = next((c for c in langs if c != lang), lang)
-
-        def record(url: str, other_url: str, title: str, content: str, **meta: str) -> dict:
-            meta = {"title": title, "lang": lang, "other": other_url, **meta}
-            if lang == "zh":
-                meta["grams"] = grams(content)
-            return {"url": url, "content": content, "language": lang, "meta": meta}
-
-        yield record(url_for("home", lang) + "#summary", url_for("home", other) + "#summary", ui["summary"],
-                     site.report.text["summary"][lang], kind="summary")
+    for lang in site.report.languages:
+        yield summary_record(site, lang)
         for section in site.sections:
-            page, other_page = url_for(section, lang), url_for(section, other)
-            title = heading_text(section, lang)
-            body = section.bodies[lang].parsed
-            yield record(page, other_page, title, title, kind="section")
-            for block in body.blocks:  # type: ignore[union-attr]
-                if block.kind == "para":
-                    yield record(f"{page}#{block.key}", f"{other_page}#{block.key}", title, block.text,
-                                 kind="para", para=str(block.number))
-                elif block.kind == "figure":
-                    chart, key = site.charts[block.key], f"fig-{figures[block.key]}"
-                    text = "\n".join((chart.title[lang], chart.caption[lang], chart.description[lang]))
-                    yield record(f"{page}#{key}", f"{other_page}#{key}", title, text, kind="figure",
-                                 label=ui["figure"].format(n=figures[block.key]))
-            for note in body.footnotes:  # type: ignore[union-attr]
-                key = f"fn-{note.key}"
-                yield record(f"{page}#{key}", f"{other_page}#{key}", title, note.text, kind="footnote",
-                             label=ui["footnote"].format(label=note.label))
+            yield from section_records(site, section, lang, figures)
 
 
 def _cache_key(items: list[dict]) -> str:
@@ -101,9 +114,11 @@ def _cache_key(items: list[dict]) -> str:
     return h.hexdigest()
 
 
-def build_index(site: Site, stage: Path, diags: Diagnostics, cache_dir: Path | None = None) -> None:
+def build_index(site: Site, stage: Path, diags: Diagnostics, cache_dir: Path | None = None,
+                items: list[dict] | None = None) -> None:
+    """items: the records when the shards made them (default: made here from the parsed site)."""
     out = stage / "pagefind"
-    items = list(records(site))
+    items = list(records(site)) if items is None else items
     cached = cache_dir / "search" / _cache_key(items) if cache_dir else None
     if cached is not None and cached.is_dir():
         shutil.copytree(cached, out)  # same records, same engine: the same index, without Pagefind
@@ -148,12 +163,27 @@ async def _write(items: list[dict], out: Path) -> None:
 
 
 class _Service(PagefindService):
-    """The official service, minus a sleep.
+    """The official service, minus a sleep, and with a clean exit.
 
     pagefind 1.5.2's `_wait_for_responses` sleeps 0.1 s before reading each
     response, so 260 records took 26 s. Each response is one base64 JSON
     message ending in ","; this loop reads them as soon as they arrive.
     """
+
+    async def close(self) -> None:
+        """End the binary's input and let it finish, rather than terminating it as the official close() does.
+
+        Once, under heavy load, two index builds differed in
+        pagefind-worker.js. A binary terminated right after its last reply
+        may not have finished a write; one that exits by itself has.
+        """
+        self._backend.stdin.close()
+        try:
+            await asyncio.wait_for(self._backend.wait(), timeout=30)
+        except asyncio.TimeoutError:
+            self._backend.terminate()
+            await self._backend.wait()
+        self._poll_task.cancel()
 
     async def _wait_for_responses(self) -> None:
         while True:

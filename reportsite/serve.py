@@ -20,12 +20,14 @@ from __future__ import annotations
 import html
 import mimetypes
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import tomllib
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
@@ -33,7 +35,12 @@ from urllib.parse import unquote, urlsplit
 
 from .errors import ROOT, Diagnostic, Diagnostics, SourcePos, display_path
 from .model import Site
-from .pipeline import ASSETS, CACHE, TEMPLATES, _Timer, load_and_check, publish
+from . import write as writer
+from .i18n import output_path, url_for
+from .pipeline import ASSETS, CACHE, TEMPLATES, Checked, _Timer, load_and_check, publish
+from .render import Parts, Renderer, tables
+from .shard import slim
+from .validate import validate_global
 
 HOST = "127.0.0.1"  # never another interface: the preview is for the editor at this machine
 POLL_SECONDS = 0.25
@@ -118,10 +125,17 @@ class BuildState:
     seconds: float
     stages: dict[str, float] = field(default_factory=dict)
     excerpts: list[str] = field(default_factory=list)  # the source text at each diagnostic, read at build time
+    # After an edit of section text: the whole-report pages, still to be rebuilt (see Builder.edit)
+    then: Callable[[], None] | None = None
+    pending: frozenset[str] = frozenset()
 
 
 class Builder:
-    """Rebuilds the preview, reusing what a change cannot affect."""
+    """Rebuilds the preview, reusing what a change cannot affect.
+
+    It runs in this process (one shard) and keeps the checked site: a change
+    to templates or assets alone re-renders without reading the content.
+    """
 
     def __init__(self, content_dir: Path, out_dir: Path, templates_dir: Path = TEMPLATES,
                  assets_dir: Path = ASSETS, cache_dir: Path | None = CACHE):
@@ -131,45 +145,150 @@ class Builder:
         self.assets_dir = assets_dir
         self.cache_dir = cache_dir
         self.count = 0
-        self._site: Site | None = None
+        self._checked: Checked | None = None
         self._content_diags: Diagnostics | None = None
-        self._charts: tuple[dict[str, bytes], Diagnostics] | None = None  # the files and their problems
+        self._manifest: dict[str, str] | None = None  # of the served site, after a good build
 
     def build(self, changed: set[Path] | None = None) -> BuildState:
         """Build after `changed` (None: everything) and return the outcome."""
         start = time.perf_counter()
         timings: dict[str, float] = {}
         timer = _Timer(timings)
+        edits = self._edited_bodies(changed)
+        if edits:
+            state = self._edit(edits, start, timer)
+            if state is not None:
+                return state
+            timings.clear()
         content_changed = changed is None or any(p.is_relative_to(self.content_dir) for p in changed)
         if content_changed or self._content_diags is None:
             self._content_diags = Diagnostics()
-            self._site = load_and_check(self.content_dir, self._content_diags, timer)
-            charts_dir = self.content_dir / "charts"
-            if changed is None or any(p.is_relative_to(charts_dir) or p == self.content_dir / "report.yaml"
-                                      for p in changed):
-                self._charts = None
+            self._checked = load_and_check(self.content_dir, self._content_diags, timer, jobs=1, charts=True,
+                                           templates_dir=self.templates_dir, assets_dir=self.assets_dir,
+                                           cache_dir=self.cache_dir)
         diags = Diagnostics()
         diags.extend(self._content_diags)
-        site = self._site
-        if site is not None and not diags.errors:
-            if self._charts is None:
-                from . import charts  # matplotlib is imported only on a cache miss
+        checked = self._checked
+        self._manifest = None
+        if checked is not None and not diags.errors:
+            # No search index in the preview: it would cost a second per edit.
+            self._manifest = publish(checked, self.out_dir, diags, timer, search=False,
+                                     templates_dir=self.templates_dir, assets_dir=self.assets_dir,
+                                     cache_dir=self.cache_dir)
+        return self._state(diags, start, timings)
 
-                chart_diags = Diagnostics()
-                files = charts.render_assets(list(site.charts.values()), site.report.languages,
-                                             self.cache_dir, chart_diags)
-                self._charts = (files, chart_diags)
-                timer.lap("charts")
-            diags.extend(self._charts[1])
-            if not diags.errors:
-                # No search index in the preview: it would cost a second per edit.
-                publish(site, self.out_dir, self._charts[0], diags, timer, search=False,
-                        templates_dir=self.templates_dir, assets_dir=self.assets_dir, cache_dir=self.cache_dir)
+    def _state(self, diags: Diagnostics, start: float, timings: dict[str, float], **extra: object) -> BuildState:
         self.count += 1
-        ok = site is not None and not diags.errors
+        ok = self._checked is not None and not diags.errors
         found = diags.sorted()
         return BuildState(f"{os.getpid()}-{self.count}", ok, found, time.perf_counter() - start, timings,
-                          [] if ok else [source_excerpt(d.pos) for d in found])
+                          [] if ok else [source_excerpt(d.pos) for d in found], **extra)  # type: ignore[arg-type]
+
+    # -- an edit of section text: the fast path ---------------------------------
+
+    def _edited_bodies(self, changed: set[Path] | None) -> dict[Path, tuple[int, str]] | None:
+        """{file: (section index, language)} when only section texts changed since a good build; else None."""
+        checked = self._checked
+        if not changed or checked is None or self._manifest is None:
+            return None
+        shard = checked.shards[0]
+        folders = {s.dir.resolve(): i for i, s in enumerate(shard.site.sections)}
+        edits = {}
+        for path in changed:
+            lang = path.name[5:-3] if path.name.startswith("body.") and path.name.endswith(".md") else ""
+            i = folders.get(path.parent)
+            if i is None or lang not in checked.site.report.languages or not path.is_file():
+                return None
+            edits[path] = (i, lang)
+        return edits
+
+    def _edit(self, edits: dict[Path, tuple[int, str]], start: float, timer: _Timer) -> BuildState | None:
+        """Re-read, re-parse and re-check the edited sections, and write their pages.
+
+        The checks across sections run again in full (on the slim parse); only
+        the edited sections are parsed. The whole-report pages hold every
+        section: they are rebuilt just after the edited pages are served
+        (BuildState.then), and the preview holds requests for them until then.
+        None: a case for the full build (a front matter that no longer loads).
+        """
+        from . import load
+
+        checked = self._checked
+        assert checked is not None and self._manifest is not None
+        shard = checked.shards[0]
+        load_diags = Diagnostics()
+        sections = list(shard.site.sections)
+        for path, (i, lang) in sorted(edits.items()):
+            body = load.load_body(path, lang, load_diags)
+            if body is None:
+                return None
+            sections[i] = replace(sections[i], bodies={**sections[i].bodies, lang: body})
+        shard.site = replace(shard.site, sections=tuple(sections))
+        touched = sorted({i for i, _ in edits.values()})
+        slim_sections = list(checked.site.sections)
+        for i in touched:
+            shard.reparse(i, checked.checks)
+            parsed = shard.parsed[i]
+            slim_sections[i] = replace(parsed, bodies={lang: replace(b, parsed=slim(b.parsed))  # type: ignore[arg-type]
+                                                       for lang, b in parsed.bodies.items()})
+        checked.site = replace(checked.site, sections=tuple(slim_sections))
+        shown = {display_path(p) for p in edits}
+        checked.load_diags = [d for d in checked.load_diags if d.pos.path not in shown] + load_diags.items
+        across = Diagnostics()
+        if checked.checks:
+            validate_global(checked.site, across)
+        checked.global_diags = across.items
+        diags = Diagnostics()
+        diags.extend(checked.load_diags)
+        for i in sorted(shard.section_diags):
+            diags.extend(shard.section_diags[i])
+        diags.extend(checked.global_diags)
+        self._content_diags = diags
+        timer.lap("parse")
+        if diags.errors:
+            self._manifest = None  # the next good build is a full one
+            return self._state(diags, start, timer.timings)
+        renderer = Renderer(shard.site_with_mine(), self.templates_dir, self.assets_dir, checked.chart_files,
+                            tables(checked.site))
+        index = {s.id: k for k, s in enumerate(renderer.order)}
+        for i in touched:
+            section = shard.parsed[i]
+            for lang in checked.site.report.languages:
+                self._put(*renderer.section_page(section, lang, index[section.id]))
+            self._put(*renderer.parallel_page(section, renderer.parallel_rows_html(section)))
+        for rel, data in renderer.media_files.items():
+            self._put(rel, data)
+        timer.lap("render")
+        whole = [output_path(url_for("full", c)) for c in (*checked.site.report.languages, "parallel")]
+        return self._state(diags, start, timer.timings, then=lambda: self._whole_report(renderer),
+                           pending=frozenset(whole))
+
+    def _whole_report(self, renderer: Renderer) -> None:
+        parts_dir = Path(tempfile.mkdtemp(prefix=".parts-", dir=self.out_dir.parent))
+        try:
+            parts = Parts(parts_dir, 0)
+            try:
+                for section in renderer.order:
+                    for lang in renderer.langs:
+                        parts.add(f"full.{lang}", renderer.full_part(section, lang))
+                    parts.add("parallel", renderer.parallel_heading_row(section) + renderer.parallel_rows_html(section))
+            finally:
+                parts.close()
+            for lang in renderer.langs:
+                self._put(*renderer.full_page(lang, parts.files(f"full.{lang}")))
+            self._put(*renderer.parallel_page(None, parts.files("parallel")))
+        finally:
+            shutil.rmtree(parts_dir, ignore_errors=True)
+        writer.finish(self.out_dir, self._manifest or {}, self._manifest or {})
+
+    def _put(self, rel: str, data: bytes | list) -> None:
+        """Replace one file of the served site in one step: a request sees the old page or the new one."""
+        tmp = self.out_dir / f".{os.getpid()}.tmp"
+        put = writer.Writer(self.out_dir, {})
+        put.put(tmp.name, data)
+        os.replace(tmp, self.out_dir / rel)
+        if self._manifest is not None:
+            self._manifest[rel] = put.manifest[tmp.name]
 
 
 # ---------------------------------------------------------------- serving
@@ -191,6 +310,7 @@ class Preview:
         self.log = log
         self.csp = production_csp()
         self.state: BuildState | None = None
+        self.pending: frozenset[str] = frozenset()  # files being rebuilt just after the state was published
         self.changed = threading.Condition()
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -246,8 +366,19 @@ class Preview:
 
     def _publish(self, state: BuildState, changed: set[Path] | None) -> None:
         with self.changed:
+            self.pending = state.pending
             self.state = state
             self.changed.notify_all()
+        if state.then is not None:
+            try:
+                state.then()
+            except Exception:  # noqa: BLE001 - shown in the terminal; the next save rebuilds in full
+                self.log(traceback.format_exc().rstrip())
+                self.builder._manifest = None
+            finally:
+                with self.changed:
+                    self.pending = frozenset()
+                    self.changed.notify_all()
         what = "" if changed is None else " after " + ", ".join(sorted(display_path(p) for p in changed)[:3]) \
             + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
         for d in state.diagnostics:
@@ -256,6 +387,17 @@ class Preview:
             self.log(f"built in {state.seconds * 1000:.0f} ms{what}; {self.url}")
         else:
             self.log(f"build failed{what}: the browser shows the errors until they are fixed")
+
+    def wait_for_file(self, path: Path, timeout: float = 60.0) -> None:
+        """Hold a request for a file that is still being rebuilt after an edit."""
+        with self.changed:
+            while self.pending and not self.stopping.is_set():
+                try:
+                    rel = str(path.relative_to(self.out_dir.resolve()))
+                except ValueError:
+                    return
+                if rel not in self.pending or not self.changed.wait(timeout):
+                    return
 
     def wait_for_build(self, after: str | None, timeout: float) -> BuildState | None:
         """The state once its build id differs from `after` (None on timeout or stop)."""
@@ -378,6 +520,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, error_page(state), "text/html; charset=utf-8", head)
         if isinstance(found, int):
             return self._not_found(route, head)
+        self.preview.wait_for_file(found)
         if found.is_relative_to(self.preview.out_dir.resolve()) and found.name == "index.html" \
                 and not route.endswith(("/", ".html")):
             self.send_response(301)  # relative links of a page need its trailing slash

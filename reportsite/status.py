@@ -19,11 +19,12 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Iterable
 from pathlib import Path
 
 from .errors import Diagnostics, SourcePos, display_path
 from .load import load_site
-from .model import Site
+from .model import Section, Site
 from .pipeline import parse_site
 
 LOCK_NAME = "translations.lock"
@@ -113,11 +114,11 @@ def load_parsed(content_dir: Path, diags: Diagnostics) -> Site | None:
     return None if site is None else parse_site(site, diags)
 
 
-def paragraph_states(site: Site, lock: Lock) -> list[ParagraphState]:
-    """Every source paragraph in every other language, in reading order."""
+def paragraph_states(site: Site, lock: Lock, sections: Iterable[Section] | None = None) -> list[ParagraphState]:
+    """Every source paragraph in every other language, in reading order (of `sections`: default all)."""
     source_lang = site.report.default_language
     states: list[ParagraphState] = []
-    for section in site.sections:
+    for section in site.sections if sections is None else sections:
         source = section.bodies.get(source_lang)
         if source is None or source.parsed is None:
             continue
@@ -146,19 +147,30 @@ def paragraph_states(site: Site, lock: Lock) -> list[ParagraphState]:
 def stale_warnings(site: Site, diags: Diagnostics) -> None:
     """A warning for each translated paragraph whose source changed since it was confirmed.
 
-    Part of the checks that `check` and `build` share (pipeline.load_and_check).
+    Part of the checks that `check` and `build` share: the lock is read once
+    (lock_for_checks) and each section is compared where it was parsed (stale_in).
     """
+    lock = lock_for_checks(site, diags)
+    if lock is not None:
+        stale_in(site, site.sections, lock, diags)
+
+
+def lock_for_checks(site: Site, diags: Diagnostics) -> Lock | None:
+    """The lock file, or None (with a warning when it is missing) when there is nothing to compare."""
     if len(site.report.languages) < 2:
-        return
+        return None
     path = lock_path(site.content_dir)
     lock = read_lock(path, diags)
     if lock is None:
         diags.warning(SourcePos(display_path(path), 1, 1),
                       "no translation lock file, so stale translations cannot be found; "
                       "once the translations are reviewed, run python build.py confirm all")
-        return
+    return lock
+
+
+def stale_in(site: Site, sections: Iterable[Section], lock: Lock, diags: Diagnostics) -> None:
     source_name = LANG_NAMES.get(site.report.default_language, site.report.default_language)
-    for st in paragraph_states(site, lock):
+    for st in paragraph_states(site, lock, sections):
         if st.state == "stale":
             diags.warning(st.pos, f"paragraph {st.number} is stale: the {source_name} changed since it was "
                                   f"translated; review it, then run python build.py confirm para-{st.number}")

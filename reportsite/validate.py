@@ -48,6 +48,14 @@ def paragraph_sections(site: Site) -> dict[int, Section]:
 
 
 def validate(site: Site, diags: Diagnostics) -> None:
+    validate_global(site, diags)
+    for section in site.sections:
+        validate_text(site, section, diags)
+
+
+def validate_global(site: Site, diags: Diagnostics) -> None:
+    """The checks across sections. They read ids, numbers, lines and labels,
+    never the text, so they run on a slim parse (see shard.slim)."""
     _unique_ids(site, diags)
     _labels(site, diags)
     _paragraph_sequence(site, diags)
@@ -55,7 +63,11 @@ def validate(site: Site, diags: Diagnostics) -> None:
     _footnotes_unique(site, diags)
     _references(site, diags)
     _charts(site, diags)
-    _quantities_and_terms(site, diags)
+
+
+def validate_text(site: Site, section: Section, diags: Diagnostics) -> None:
+    """The checks that read one section's text: each runs where that section was parsed."""
+    _quantities_and_terms(site, section, diags)
 
 
 def _unique_ids(site: Site, diags: Diagnostics) -> None:
@@ -115,7 +127,7 @@ def _languages_aligned(site: Site, diags: Diagnostics) -> None:
         base_paras = {b.number: b for b in base.parsed.blocks if b.kind == "para"}
         base_figs = [b.key for b in base.parsed.blocks if b.kind == "figure"]
         base_notes = [f.label for f in base.parsed.footnotes]
-        base_items = {b.number: b.html.count("<li>") for b in base.parsed.blocks if b.kind == "para"}
+        base_items = {b.number: b.items for b in base.parsed.blocks if b.kind == "para"}
         for lang in site.report.languages[1:]:
             other = section.bodies.get(lang)
             if other is None or other.parsed is None:
@@ -126,9 +138,9 @@ def _languages_aligned(site: Site, diags: Diagnostics) -> None:
                     before = [b.line for m, b in paras.items() if m < n]
                     diags.error(SourcePos(other.path, max(before, default=1), 1),
                                 f"paragraph {n} is missing ({base.path}:{block.line} has it)")
-                elif base_items[n] != paras[n].html.count("<li>"):
+                elif base_items[n] != paras[n].items:
                     diags.error(SourcePos(other.path, paras[n].line, 1),
-                                f"paragraph {n} has {paras[n].html.count('<li>')} sub-items; "
+                                f"paragraph {n} has {paras[n].items} sub-items; "
                                 f"{base.path}:{block.line} has {base_items[n]}")
             for n, block in paras.items():
                 if n not in base_paras:
@@ -245,40 +257,39 @@ def _charts(site: Site, diags: Diagnostics) -> None:
                 diags.error(pos, f"source paragraph para-{number} does not exist")
 
 
-def _quantities_and_terms(site: Site, diags: Diagnostics) -> None:
+def _quantities_and_terms(site: Site, section: Section, diags: Diagnostics) -> None:
     langs = site.report.languages
     if "zh" not in langs or "en" not in langs:
         return
     checked = [t for t in site.glossary if t.check]
-    for section in site.sections:
-        zh, en = section.bodies.get("zh"), section.bodies.get("en")
-        if not (zh and en and zh.parsed and en.parsed):
+    zh, en = section.bodies.get("zh"), section.bodies.get("en")
+    if not (zh and en and zh.parsed and en.parsed):
+        return
+    # A number written twice is reported on its own; compare only its first paragraphs.
+    en_paras: dict[int, Block] = {}
+    for b in en.parsed.blocks:
+        if b.kind == "para":
+            en_paras.setdefault(b.number, b)
+    compared: set[int] = set()
+    for block in zh.parsed.blocks:
+        other = en_paras.get(block.number) if block.kind == "para" else None
+        if other is None or block.number in compared:
             continue
-        # A number written twice is reported on its own; compare only its first paragraphs.
-        en_paras: dict[int, Block] = {}
-        for b in en.parsed.blocks:
-            if b.kind == "para":
-                en_paras.setdefault(b.number, b)
-        compared: set[int] = set()
-        for block in zh.parsed.blocks:
-            other = en_paras.get(block.number) if block.kind == "para" else None
-            if other is None or block.number in compared:
-                continue
-            compared.add(block.number)
-            pos = SourcePos(en.path, other.line, 1)
-            missing = missing_in_english(block.text, other.text)
+        compared.add(block.number)
+        pos = SourcePos(en.path, other.line, 1)
+        missing = missing_in_english(block.text, other.text)
+        if missing:
+            diags.warning(pos, f"paragraph {block.number}: the English lacks {', '.join(missing)} "
+                               f"of the Chinese ({zh.path}:{block.line})")
+        for term in checked:
+            if term.zh in block.text and term.en not in other.text:
+                diags.warning(pos, f"paragraph {block.number}: the Chinese has '{term.zh}' but the English "
+                                   f"lacks its glossary rendering '{term.en}'")
+    en_notes = {f.label: f for f in en.parsed.footnotes}
+    for note in zh.parsed.footnotes:
+        other_note = en_notes.get(note.label)
+        if other_note is not None:
+            missing = missing_in_english(note.text, other_note.text)
             if missing:
-                diags.warning(pos, f"paragraph {block.number}: the English lacks {', '.join(missing)} "
-                                   f"of the Chinese ({zh.path}:{block.line})")
-            for term in checked:
-                if term.zh in block.text and term.en not in other.text:
-                    diags.warning(pos, f"paragraph {block.number}: the Chinese has '{term.zh}' but the English "
-                                       f"lacks its glossary rendering '{term.en}'")
-        en_notes = {f.label: f for f in en.parsed.footnotes}
-        for note in zh.parsed.footnotes:
-            other_note = en_notes.get(note.label)
-            if other_note is not None:
-                missing = missing_in_english(note.text, other_note.text)
-                if missing:
-                    diags.warning(SourcePos(en.path, other_note.line, 1),
-                                  f"footnote {note.label}: the English lacks {', '.join(missing)} of the Chinese")
+                diags.warning(SourcePos(en.path, other_note.line, 1),
+                              f"footnote {note.label}: the English lacks {', '.join(missing)} of the Chinese")

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Mapping
 
@@ -65,39 +66,96 @@ def stage_dir(out: Path) -> Path:
     return stage
 
 
-def _manifest(stage: Path) -> dict[str, str]:
+def read_manifest(stage: Path) -> dict[str, str]:
     try:
         return json.loads((stage / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
 
-def write_files(files: Mapping[str, bytes], stage: Path) -> int:
-    """Make the staging directory hold exactly `files`; returns how many were written."""
-    old = _manifest(stage)
-    new: dict[str, str] = {}
-    made: set[Path] = set()
-    written = 0
-    for rel in sorted(files):
-        data = files[rel]
-        digest = hashlib.sha256(data).hexdigest()
-        new[rel] = digest
-        target = stage / rel
-        if old.get(rel) == digest and target.is_file():
-            continue
-        parent = target.parent
-        if parent not in made:
-            parent.mkdir(parents=True, exist_ok=True)
-            made.add(parent)
-        if target.is_symlink() or target.exists():
-            target.unlink()
-        target.write_bytes(data)
-        written += 1
-    for rel in old.keys() - new.keys():
+class Writer:
+    """Puts files into a staging directory, skipping those that already hold the right bytes.
+
+    Several processes may each have one on the same staging directory, for
+    different files; finish() is called once, with all their manifests.
+    """
+
+    def __init__(self, stage: Path, old: dict[str, str]):
+        self.stage = stage
+        self.old = old
+        self.manifest: dict[str, str] = {}
+        self.written = 0
+
+    def put(self, rel: str, data: bytes | list) -> None:
+        """data: the bytes, or [bytes or Path…] to be joined (a page put together from part files)."""
+        target = self.stage / rel
+        if isinstance(data, bytes):
+            digest = hashlib.sha256(data).hexdigest()
+            self.manifest[rel] = digest
+            if self.old.get(rel) == digest and _holds(target, len(data)):
+                return
+            with os.fdopen(self._open(target), "wb") as out:
+                out.write(data)
+        else:
+            os.close(self._open(target))
+            self.manifest[rel] = _write_joined(target, data)
+        self.written += 1
+
+    def _open(self, target: Path) -> int:
+        """The file truncated for writing, made with its folders; never through a symlink."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            return os.open(target, flags, 0o644)
+        except FileNotFoundError:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a symlink (ELOOP) or a folder where the file goes
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            else:
+                target.unlink()
+        return os.open(target, flags, 0o644)
+
+
+def _holds(target: Path, size: int) -> bool:
+    """A regular file of the expected size: the manifest vouches for its bytes, unless it was edited by hand."""
+    try:
+        st = os.lstat(target)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size == size
+
+
+def _write_joined(target: Path, pieces: list) -> str:
+    digest = hashlib.sha256()
+    with open(target, "wb") as out:
+        for piece in pieces:
+            if isinstance(piece, bytes):
+                digest.update(piece)
+                out.write(piece)
+                continue
+            with open(piece, "rb") as part:
+                while chunk := part.read(1 << 20):
+                    digest.update(chunk)
+                    out.write(chunk)
+    return digest.hexdigest()
+
+
+def finish(stage: Path, manifest: dict[str, str], old: dict[str, str]) -> None:
+    """Remove what the last build had and this one has not; record the manifest."""
+    for rel in old.keys() - manifest.keys():
         (stage / rel).unlink(missing_ok=True)
     _remove_empty_dirs(stage)
-    (stage / MARKER).write_text(json.dumps(new, sort_keys=True, indent=0), encoding="utf-8")
-    return written
+    (stage / MARKER).write_text(json.dumps(manifest, sort_keys=True, indent=0), encoding="utf-8")
+
+
+def write_files(files: Mapping[str, bytes], stage: Path) -> int:
+    """Make the staging directory hold exactly `files`; returns how many were written."""
+    old = read_manifest(stage)
+    writer = Writer(stage, old)
+    for rel in sorted(files):
+        writer.put(rel, files[rel])
+    finish(stage, writer.manifest, old)
+    return writer.written
 
 
 def _remove_empty_dirs(root: Path) -> None:

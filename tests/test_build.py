@@ -4,6 +4,7 @@ build leaves exactly as it was."""
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,3 +73,51 @@ def test_refuses_to_replace_a_directory_it_did_not_build(tmp_path):
     result = run("--out", str(precious), "--no-search")
     assert result.returncode == 1 and "refusing to replace" in result.stderr
     assert (precious / "notes.txt").read_text() == "keep me"
+
+
+def test_builds_on_one_or_several_cores_are_byte_identical(tmp_path):
+    # Three shards: the sections cut in three runs of pages, put back together in reading order.
+    one, three = tmp_path / "one", tmp_path / "three"
+    assert run("--out", str(one), "--jobs", "1", "--cache", str(tmp_path / "c1")).returncode == 0
+    assert run("--out", str(three), "--jobs", "3", "--cache", str(tmp_path / "c3")).returncode == 0
+    assert tree_digest(one) == tree_digest(three)
+
+
+def test_a_rebuild_of_unchanged_inputs_writes_nothing_and_reports_the_same(content_copy, tmp_path):
+    chart = content_copy / "charts" / "deficit-2018.yaml"
+    unplaced = content_copy / "charts" / "unplaced.yaml"
+    unplaced.write_text(chart.read_text("utf-8").replace("id: deficit-2018", "id: unplaced", 1), "utf-8")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    args = ("--out", str(out), "--content", str(content_copy), "--cache", str(cache), "--no-search")
+    first = run(*args)
+    assert first.returncode == 0 and "chart 'unplaced' is not placed" in first.stderr
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    second = run(*args)
+    assert second.returncode == 0 and second.stderr == first.stderr  # the same warnings, from the record
+    assert "stages: inputs" in second.stdout and "load" not in second.stdout
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == stamps
+    assert run(*args, "--strict").returncode == 1  # the recorded warnings still fail a strict build
+    robots = (out / "robots.txt").read_bytes()
+    (out / "robots.txt").write_bytes(b"edited by hand\n")  # an output that is no longer what was built
+    third = run(*args)
+    assert third.returncode == 0 and "load" in third.stdout and (out / "robots.txt").read_bytes() == robots
+    unplaced.unlink()
+    fourth = run(*args)
+    assert fourth.returncode == 0 and "load" in fourth.stdout and "unplaced" not in fourth.stderr
+
+
+def test_a_template_error_in_a_worker_is_reported_and_nothing_is_written(tmp_path):
+    from reportsite import pipeline
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    page = templates / "section.html"
+    lines = page.read_text("utf-8").splitlines(keepends=True)
+    lines.insert(3, "{% if %}\n")
+    page.write_text("".join(lines), "utf-8")
+    out = tmp_path / "out"
+    result = pipeline.build(ROOT / "content", out, templates_dir=templates, cache_dir=tmp_path / "cache",
+                            search=False, jobs=2)
+    assert not result.written and not out.exists()
+    assert [str(d) for d in result.diagnostics.sorted()] == [
+        f"{page}:4:1: error: template error: Expected an expression, got 'end of statement block'"]

@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from browser import PageWatch
 from reportsite import search as search_stage
 from reportsite.errors import Diagnostics
-from reportsite.pipeline import _Timer, load_and_check
+from reportsite.status import load_parsed
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
 GOLDEN = yaml.safe_load((Path(__file__).parent / "golden_queries.yaml").read_text(encoding="utf-8"))
@@ -26,7 +26,7 @@ GOLDEN = yaml.safe_load((Path(__file__).parent / "golden_queries.yaml").read_tex
 # -- the index, without a browser -------------------------------------------------
 
 def test_every_record_has_its_own_url_and_no_whole_report_page(built_site):
-    site = load_and_check(CONTENT, Diagnostics(), _Timer({}))
+    site = load_parsed(CONTENT, Diagnostics())
     records = list(search_stage.records(site))
     urls = [r["url"] for r in records]
     assert len(urls) == len(set(urls))
@@ -43,7 +43,7 @@ def test_every_record_has_its_own_url_and_no_whole_report_page(built_site):
 
 
 def test_two_builds_write_the_same_index(tmp_path):
-    site = load_and_check(CONTENT, Diagnostics(), _Timer({}))
+    site = load_parsed(CONTENT, Diagnostics())
 
     def digest(out: Path) -> dict[str, str]:
         diags = Diagnostics()

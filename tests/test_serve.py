@@ -86,9 +86,31 @@ def test_an_edited_paragraph_is_served(preview: serve.Preview, content_copy: Pat
     assert OLD.encode() in get(preview, PAGE)[2]
     edit(content_copy / SECTION / "body.en.md", OLD, NEW)
     wait_until(preview, PAGE, lambda status, body: status == 200 and NEW.encode() in body)
-    # A paragraph edit neither redraws the charts nor builds a search index.
-    assert preview.state is not None and "charts" not in preview.state.stages
+    # A paragraph edit re-reads only its file (no load stage), draws no chart and builds no search index.
+    assert preview.state is not None and "load" not in preview.state.stages and "render" in preview.state.stages
     assert not (preview.out_dir / "pagefind").exists()
+
+
+def test_after_an_edit_every_page_holding_the_paragraph_shows_it(preview: serve.Preview, content_copy: Path) -> None:
+    # The edited section's pages are written first; the whole-report pages just after, and a
+    # request for one of them in between waits for it rather than getting the old text.
+    edit(content_copy / SECTION / "body.en.md", OLD, NEW)
+    wait_until(preview, PAGE, lambda status, body: status == 200 and NEW.encode() in body)
+    for page in ("/en/full/", "/parallel/full/", "/parallel/introduction/"):
+        status, _, body = get(preview, page)
+        assert status == 200 and NEW.encode() in body and OLD.encode() not in body, page
+
+
+def test_an_edit_that_breaks_a_check_across_sections_shows_the_error(preview: serve.Preview,
+                                                                      content_copy: Path) -> None:
+    # Paragraph 2 numbered 1 again: found by the checks over all sections, which the fast path also runs.
+    body = content_copy / SECTION / "body.en.md"
+    original = body.read_text("utf-8")
+    edit(body, "\n2. The work of UN-Habitat", "\n1. The work of UN-Habitat")
+    status, text = wait_until(preview, PAGE, lambda status, text: status == 500)
+    assert b"01-introduction/body.en.md:7:1: error: paragraph" in text
+    body.write_text(original, "utf-8")
+    wait_until(preview, PAGE, lambda status, text: status == 200 and OLD.encode() in text)
 
 
 def test_open_pages_hear_of_each_new_build(preview: serve.Preview, content_copy: Path) -> None:
@@ -135,12 +157,12 @@ def test_a_chart_edit_redraws_charts_and_a_template_edit_reuses_the_content(
         first = p.state.build_id
         edit(content_copy / "charts" / "deficit-2018.yaml", "Interim results]", "Interim result]")
         state = p.wait_for_build(first, WAIT)
-        assert state is not None and state.ok and "charts" in state.stages and "load" in state.stages
+        assert state is not None and state.ok and "parse" in state.stages and "load" in state.stages  # charts: in parse
         base = templates / "base.html"
         base.write_text(base.read_text("utf-8").replace("</body>", "<!-- edited --></body>"), "utf-8")
         state = p.wait_for_build(state.build_id, WAIT)
         assert state is not None and state.ok
-        assert "load" not in state.stages and "charts" not in state.stages and "render" in state.stages
+        assert "load" not in state.stages and "parse" not in state.stages and "render" in state.stages
         assert b"<!-- edited -->" in get(p, PAGE)[2]
     finally:
         p.stop()
@@ -218,7 +240,7 @@ def test_a_bug_in_a_build_is_shown_and_the_next_save_retries(preview: serve.Prev
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(pipeline, "render_site", broken)
+    monkeypatch.setattr(pipeline.Renderer, "section_page", broken)
     edit(content_copy / SECTION / "body.en.md", OLD, NEW)
     status, body = wait_until(preview, PAGE, lambda status, body: status == 500)
     assert b"the preview crashed (RuntimeError: simulated bug)" in body

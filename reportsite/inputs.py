@@ -1,0 +1,132 @@
+"""The no-change rebuild: a fingerprint of everything a build reads, and the outcome of the last build.
+
+Input: the content, templates and assets directories, this package's code,
+the versions of the libraries that shape the output, and the build options.
+Output: a key (sha256). When a build finds the key of the last successful
+build into the same output directory, and that directory still holds exactly
+what was written, the output is already what this build would write: it
+reports the recorded diagnostics and writes nothing.
+
+Files are hashed by content. As git does with its index, a file whose size,
+mtime and inode are those recorded is not read again, unless it changed so
+close to the recording that a later write could share its timestamp.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .errors import Diagnostic, SourcePos
+
+PACKAGE = Path(__file__).resolve().parent
+LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml", "matplotlib",
+             "pagefind_bin_extended", "pagefind")
+RACY_SECONDS = 2.0
+FORMAT = 1
+
+
+def _files(root: Path) -> list[Path]:
+    out: list[Path] = []
+    if not root.is_dir():
+        return out
+    stack = [root]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(Path(entry.path))
+                else:
+                    out.append(Path(entry.path))
+    return sorted(out)
+
+
+def fingerprint(roots: dict[str, Path], options: dict[str, object], cache_dir: Path) -> str:
+    """The key of a build reading `roots` with `options`; cache_dir keeps the file hashes."""
+    memo_path = cache_dir / "inputs.json"
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+        if memo.get("format") != FORMAT:
+            memo = {}
+    except (OSError, ValueError):
+        memo = {}
+    files: dict[str, list] = memo.get("files", {})
+    recorded_at = memo.get("time", 0.0)
+    fresh: dict[str, list] = {}
+    racy_seen = False
+    key = hashlib.sha256(json.dumps({"format": FORMAT, "options": options, "python": sys.version,
+                                     "libraries": [_version(n) for n in LIBRARIES]}, sort_keys=True).encode())
+    for name, root in sorted(roots.items()) + [("code", PACKAGE)]:
+        key.update(f"\0root {name}\0".encode())
+        for path in _files(root):
+            if name == "code" and path.suffix != ".py":
+                continue
+            st = path.lstat()
+            stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+            seen = files.get(str(path))
+            racy = st.st_mtime_ns / 1e9 >= recorded_at - RACY_SECONDS
+            racy_seen |= racy
+            if seen and seen[:3] == stamp and not racy:
+                digest = seen[3]
+            else:
+                digest = hashlib.sha256(os.readlink(path).encode() if path.is_symlink() else path.read_bytes()).hexdigest()
+            fresh[str(path)] = stamp + [digest]
+            key.update(f"{path.relative_to(root)}\0{digest}\0".encode())
+    if fresh != files or racy_seen:  # a new time: files recorded now are no longer racy next time
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = memo_path.with_name(f".inputs.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"format": FORMAT, "time": time.time(), "files": fresh}), encoding="utf-8")
+        os.replace(tmp, memo_path)
+    return key.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return f"{name} {importlib.metadata.version(name)}"
+    except importlib.metadata.PackageNotFoundError:
+        return f"{name} -"
+
+
+def _record_path(cache_dir: Path, out_dir: Path) -> Path:
+    name = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16]
+    return cache_dir / "builds" / f"{name}.json"
+
+
+def _output_stamps(out_dir: Path) -> dict[str, list[int]]:
+    stamps = {}
+    for path in _files(out_dir):
+        st = path.lstat()
+        stamps[str(path.relative_to(out_dir))] = [st.st_size, st.st_mtime_ns]
+    return stamps
+
+
+def record(cache_dir: Path, out_dir: Path, key: str, diagnostics: list[Diagnostic], result: dict) -> None:
+    """Remember a successful build: its key, what it reported, and the files it left."""
+    path = _record_path(cache_dir, out_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"key": key, "result": result, "output": _output_stamps(out_dir),
+            "diagnostics": [[d.pos.path, d.pos.line, d.pos.col, d.severity, d.message] for d in diagnostics]}
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def replay(cache_dir: Path, out_dir: Path, key: str) -> tuple[list[Diagnostic], dict] | None:
+    """The last build's diagnostics and result, when it had this key and its output is untouched."""
+    try:
+        data = json.loads(_record_path(cache_dir, out_dir).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("key") != key or not out_dir.is_dir() or _output_stamps(out_dir) != data.get("output"):
+        return None
+    found = [Diagnostic(SourcePos(p, line, col), severity, message) for p, line, col, severity, message
+             in data["diagnostics"]]
+    return found, data["result"]
+
+
+def forget(cache_dir: Path, out_dir: Path) -> None:
+    _record_path(cache_dir, out_dir).unlink(missing_ok=True)

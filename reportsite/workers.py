@@ -1,0 +1,155 @@
+"""Worker processes: the stages of each shard of sections run on a core of their own.
+
+Input: one object per shard whose methods are the shard's stages
+(shard.Shard). Output: what those methods return, in shard order.
+
+With one shard the object runs in this process. With more, each runs in a
+child forked from this process after the load stage, so it starts with the
+loaded site in memory and is sent nothing but the arguments of each call.
+A child keeps its state between calls: the shard parsed in the first call
+is rendered in the second without crossing a process boundary. An exception
+in a child is raised here, with the child's traceback.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import traceback
+from typing import Any, BinaryIO
+
+_LEN = struct.Struct("<Q")
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+def _send(stream: BinaryIO, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LEN.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _receive(stream: BinaryIO) -> Any:
+    head = stream.read(_LEN.size)
+    if len(head) < _LEN.size:
+        raise EOFError
+    return pickle.loads(stream.read(_LEN.unpack(head)[0]))
+
+
+class _Inline:
+    def __init__(self, target: Any):
+        self.target = target
+        self._result: Any = None
+
+    def start(self, name: str, args: tuple) -> None:
+        self._result = getattr(self.target, name)(*args)
+
+    def result(self) -> Any:
+        return self._result
+
+    def close(self) -> None:
+        pass
+
+
+_PARENT_ENDS: set[int] = set()  # this process's ends of its children's pipes
+
+
+class _Child:
+    def __init__(self, target: Any):
+        down_r, down_w = os.pipe()
+        up_r, up_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: serve calls until told to stop, then leave without cleanup of the parent's
+            # A sibling's pipe left open here would keep that sibling from ever seeing its end of input.
+            for fd in _PARENT_ENDS | {down_w, up_r}:
+                os.close(fd)
+            code = 1
+            try:
+                _serve(target, os.fdopen(down_r, "rb"), os.fdopen(up_w, "wb"))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(down_r)
+        os.close(up_w)
+        _PARENT_ENDS.update((down_w, up_r))
+        self.pid = pid
+        self._down = os.fdopen(down_w, "wb")
+        self._up = os.fdopen(up_r, "rb")
+
+    def start(self, name: str, args: tuple) -> None:
+        _send(self._down, (name, args))
+
+    def result(self) -> Any:
+        try:
+            ok, value = _receive(self._up)
+        except EOFError:
+            raise WorkerError("a build worker stopped unexpectedly") from None
+        if not ok:
+            raise WorkerError(f"in a build worker:\n{value}")
+        return value
+
+    def close(self) -> None:
+        _PARENT_ENDS.difference_update((self._down.fileno(), self._up.fileno()))
+        try:
+            self._down.close()  # end of input: the child leaves its loop
+        except OSError:
+            pass
+        self._up.close()
+        os.waitpid(self.pid, 0)
+
+
+def _serve(target: Any, down: BinaryIO, up: BinaryIO) -> None:
+    while True:
+        try:
+            name, args = _receive(down)
+        except EOFError:
+            return
+        try:
+            reply = (True, getattr(target, name)(*args))
+        except Exception:  # noqa: BLE001 - sent to the parent, which raises it
+            reply = (False, traceback.format_exc())
+        _send(up, reply)
+
+
+class Pool:
+    """The shards' workers; a context manager that always reaps its children."""
+
+    def __init__(self, targets: list[Any]):
+        self.workers: list[_Inline | _Child] = []
+        try:
+            for target in targets:
+                self.workers.append(_Inline(target) if len(targets) == 1 else _Child(target))
+        except BaseException:
+            self.close()
+            raise
+
+    def call(self, name: str, *args: Any) -> list[Any]:
+        """The same call on every shard, all running at once; the results in shard order."""
+        return self.map(name, [args] * len(self.workers))
+
+    def map(self, name: str, args_per_shard: list[tuple]) -> list[Any]:
+        for worker, args in zip(self.workers, args_per_shard):
+            worker.start(name, args)
+        results, failure = [], None
+        for worker in self.workers:
+            try:
+                results.append(worker.result())
+            except WorkerError as exc:  # still collect the others, so that no child is left mid-reply
+                failure = failure or exc
+        if failure:
+            raise failure
+        return results
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
+        self.workers = []
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
