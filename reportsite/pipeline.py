@@ -28,7 +28,7 @@ from .errors import ROOT, ContentError, Diagnostic, Diagnostics, SourcePos, disp
 from .load import load_site
 from .model import Site
 from .render import Parts, Renderer, tables, template_error
-from .shard import Parsed, Rendered, Shard, parse_section, split
+from .shard import ChartShard, Parsed, Rendered, Shard, parse_section, split
 from .validate import validate_global
 from .workers import Pool
 
@@ -36,6 +36,7 @@ TEMPLATES = ROOT / "templates"
 ASSETS = ROOT / "assets"
 CACHE = ROOT / ".cache"
 MAX_JOBS = 8
+CHARTS_PER_DRAWER = 50  # charts per drawing process: each pays for its own matplotlib import
 
 
 @dataclass
@@ -81,17 +82,29 @@ class Checked:
 
     site: Site
     pool: Pool
-    chart_files: dict[str, bytes]
+    chart_files: dict[str, bytes] | None  # drawn by publish, kept for the preview's next edits
     shards: list[Shard]
     load_diags: list[Diagnostic]  # of the load stage and the lock file
     global_diags: list[Diagnostic]  # of the checks across sections
     checks: bool
+    chart_pool: Pool | None = None  # drawing the charts, when asked to
+
+    def close(self) -> None:
+        self.pool.close()
+        if self.chart_pool is not None:
+            self.chart_pool.close()
+
+    def __enter__(self) -> "Checked":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs: int | None = None,
                    charts: bool = False, templates_dir: Path = TEMPLATES, assets_dir: Path = ASSETS,
                    cache_dir: Path | None = CACHE) -> Checked | None:
-    """Load, parse and check; with `charts`, render the charts too. The caller closes `pool`."""
+    """Load, parse and check; with `charts`, start drawing the charts. The caller closes the result."""
     site = load_site(content_dir, diags)
     timer.lap("load")
     if site is None:
@@ -107,19 +120,25 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs
     weights = [sum(len(b.text) for b in s.bodies.values()) for s in site.sections]
     section_shards = split(list(range(len(site.sections))), weights, jobs)
     chart_ids = sorted(site.charts)
-    shards = [Shard(site, i, ids, chart_ids[i::jobs], lock=lock, templates_dir=templates_dir,
-                    assets_dir=assets_dir, cache_dir=cache_dir) for i, ids in enumerate(section_shards)]
+    shards = [Shard(site, i, ids, lock=lock, templates_dir=templates_dir, assets_dir=assets_dir,
+                    cache_dir=cache_dir) for i, ids in enumerate(section_shards)]
+    chart_pool = None
+    if charts:
+        # Charts need nothing but their YAML: they are drawn from now on, beside everything else,
+        # by one process (or one per core, for many): its matplotlib import is paid once.
+        chart_ids = sorted(site.charts)
+        drawers = max(1, min(jobs, len(chart_ids) // CHARTS_PER_DRAWER))
+        chart_pool = Pool([ChartShard(site, chart_ids[i::drawers], cache_dir) for i in range(drawers)], fork=jobs > 1)
+        chart_pool.start("draw")
     pool = Pool(shards)
     try:
-        parsed: list[Parsed] = pool.call("parse", checks, charts)
+        parsed: list[Parsed] = pool.call("parse", checks)
         slim = {i: bodies for p in parsed for i, bodies in p.slim.items()}
         site = replace(site, sections=tuple(
             replace(s, bodies={lang: replace(b, parsed=slim[i][lang]) for lang, b in s.bodies.items()})
             for i, s in enumerate(site.sections)))
-        chart_files: dict[str, bytes] = {}
         for p in parsed:
             diags.extend(p.diagnostics)
-            chart_files.update(p.chart_files)
         timer.lap("parse")
         across = Diagnostics()
         if checks:
@@ -128,8 +147,10 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs
         timer.lap("validate")
     except BaseException:
         pool.close()
+        if chart_pool is not None:
+            chart_pool.close()
         raise
-    return Checked(site, pool, dict(sorted(chart_files.items())), shards, load_diags, across.items, checks)
+    return Checked(site, pool, None, shards, load_diags, across.items, checks, chart_pool)
 
 
 def _complete(site: Site) -> bool:
@@ -143,7 +164,7 @@ def check(content_dir: Path, strict: bool = False, jobs: int | None = None) -> R
     result = Result(diags)
     checked = load_and_check(content_dir, diags, _Timer(result.timings), jobs=jobs)
     if checked is not None:
-        checked.pool.close()
+        checked.close()
     return result
 
 
@@ -169,7 +190,7 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
                              assets_dir=assets_dir, cache_dir=cache_dir)
     if checked is None:
         return result
-    with checked.pool:
+    with checked:
         if diags.errors or (strict and diags.warnings):
             return result
         manifest = publish(checked, out_dir, diags, timer, search=search, templates_dir=templates_dir,
@@ -201,8 +222,34 @@ def publish(checked: Checked, out_dir: Path, diags: Diagnostics, timer: _Timer, 
     try:
         old = writer.read_manifest(stage)
         tables_ = tables(site)
-        rendered: list[Rendered] = checked.pool.call("render", tables_, checked.chart_files, stage, old,
-                                                      parts_dir, search)
+        shutil.rmtree(stage / "pagefind", ignore_errors=True)  # the spare holds an older index, or none is wanted
+        items = None
+        if search:
+            from . import search as search_stage
+
+            found: list[dict[str, list[dict]]] = checked.pool.call("records", tables_)
+            items = [r for lang in site.report.languages
+                     for r in [search_stage.summary_record(site, lang)] + [x for f in found for x in f[lang]]]
+        if items is not None:  # while the charts are drawn
+            search_stage.build_index(site, stage, diags, cache_dir, items)
+            timer.lap("search")
+        if checked.chart_files is None:
+            if checked.chart_pool is None:
+                checked.chart_pool = Pool([ChartShard(site, sorted(site.charts), cache_dir)])
+                checked.chart_pool.start("draw")
+            drawn: dict[str, bytes] = {}
+            for files, chart_diags in checked.chart_pool.results():
+                drawn.update(files)
+                diags.extend(chart_diags)
+            checked.chart_files = dict(sorted(drawn.items()))
+            timer.lap("charts")
+        if diags.errors:
+            writer.abort(stage)
+            return None
+        chart_files = checked.chart_files
+        # A figure needs a chart file's name and size, which the first bytes of its SVG hold: not every drawing.
+        heads = {name: data[:2048] if name.endswith(".svg") else b"" for name, data in chart_files.items()}
+        rendered: list[Rendered] = checked.pool.call("render", tables_, heads, stage, old, parts_dir)
         manifest: dict[str, str] = {}
         for r in rendered:
             diags.extend(r.diagnostics)
@@ -210,12 +257,12 @@ def publish(checked: Checked, out_dir: Path, diags: Diagnostics, timer: _Timer, 
         if not diags.errors:
             own = writer.Writer(stage, old)
             try:
-                renderer = Renderer(site, templates_dir, assets_dir, checked.chart_files, tables_)
+                renderer = Renderer(site, templates_dir, assets_dir, heads, tables_)
                 for rel, data in renderer.shared_pages(Parts(parts_dir, 0)):
                     own.put(rel, data)
             except TemplateError as exc:
                 template_error(exc, diags)
-            for rel, data in checked.chart_files.items():
+            for rel, data in chart_files.items():
                 own.put(rel, data)
             manifest.update(own.manifest)
         timer.lap("render")
@@ -223,18 +270,6 @@ def publish(checked: Checked, out_dir: Path, diags: Diagnostics, timer: _Timer, 
             writer.abort(stage)
             return None
         writer.finish(stage, manifest, old)
-        if search:
-            from . import search as search_stage
-
-            shutil.rmtree(stage / "pagefind", ignore_errors=True)  # the spare holds an older index
-            items = [r for lang in site.report.languages
-                     for r in [search_stage.summary_record(site, lang)]
-                     + [x for part in rendered for x in (part.records or {}).get(lang, [])]]
-            search_stage.build_index(site, stage, diags, cache_dir, items)
-            timer.lap("search")
-            if diags.errors:
-                writer.abort(stage)
-                return None
         writer.commit(stage, out_dir)
     except BaseException:
         writer.abort(stage)

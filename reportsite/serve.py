@@ -163,7 +163,7 @@ class Builder:
         content_changed = changed is None or any(p.is_relative_to(self.content_dir) for p in changed)
         if content_changed or self._content_diags is None:
             self._content_diags = Diagnostics()
-            self._checked = load_and_check(self.content_dir, self._content_diags, timer, jobs=1, charts=True,
+            self._checked = load_and_check(self.content_dir, self._content_diags, timer, jobs=1,
                                            templates_dir=self.templates_dir, assets_dir=self.assets_dir,
                                            cache_dir=self.cache_dir)
         diags = Diagnostics()

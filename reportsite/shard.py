@@ -32,7 +32,6 @@ from .write import Writer
 class Parsed:
     slim: dict[int, dict[str, ParsedBody]]  # section index (ids may clash in bad content) -> language -> slim parse
     diagnostics: list[Diagnostic]
-    chart_files: dict[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,6 @@ class Rendered:
     manifest: dict[str, str]
     written: int
     diagnostics: list[Diagnostic]
-    records: dict[str, list[dict]] | None  # language -> search records, in reading order
 
 
 def fallback_ui() -> dict[str, str]:
@@ -77,12 +75,11 @@ def split(items: list[Any], weights: list[int], shards: int) -> list[list[Any]]:
 
 
 class Shard:
-    def __init__(self, site: Site, index: int, sections: list[int], chart_ids: list[str], *,
+    def __init__(self, site: Site, index: int, sections: list[int], *,
                  lock: Any, templates_dir: Path, assets_dir: Path, cache_dir: Path | None):
         self.site = site
         self.index = index
         self.sections = sections  # indices into site.sections
-        self.chart_ids = chart_ids
         self.lock = lock
         self.templates_dir = templates_dir
         self.assets_dir = assets_dir
@@ -90,20 +87,23 @@ class Shard:
         self.parsed: dict[int, Section] = {}
         self.section_diags: dict[int, list[Diagnostic]] = {}  # kept per section for the preview's re-parse
 
-    def parse(self, check_text: bool, charts: bool) -> Parsed:
+    def parse(self, check_text: bool) -> Parsed:
         diags = Diagnostics()
         for i in self.sections:
             self.reparse(i, check_text)
             diags.extend(self.section_diags[i])
-        chart_files: dict[str, bytes] = {}
-        if charts and self.chart_ids:
-            from . import charts as chart_stage  # matplotlib is imported only on a cache miss
-
-            chart_files = chart_stage.render_assets([self.site.charts[c] for c in self.chart_ids],
-                                                    self.site.report.languages, self.cache_dir, diags)
         slim_bodies = {i: {lang: slim(b.parsed) for lang, b in self.parsed[i].bodies.items()}  # type: ignore[arg-type]
                        for i in self.sections}
-        return Parsed(slim_bodies, diags.items, chart_files)
+        return Parsed(slim_bodies, diags.items)
+
+    def records(self, tables_: Tables) -> dict[str, list[dict]]:
+        """The search records of this shard's sections, per language, in reading order."""
+        from .search import section_records
+
+        site = self.site_with_mine()
+        mine = [self.parsed[i] for i in self.sections]
+        return {lang: [r for s in mine for r in section_records(site, s, lang, tables_[0])]
+                for lang in site.report.languages}
 
     def reparse(self, i: int, check_text: bool) -> None:
         """Parse and text-check section i of self.site (which the preview replaces after an edit)."""
@@ -120,26 +120,41 @@ class Shard:
     def site_with_mine(self) -> Site:
         return replace(self.site, sections=tuple(self.parsed.get(i, s) for i, s in enumerate(self.site.sections)))
 
-    def render(self, tables_: Tables, chart_files: dict[str, bytes], stage: Path, old: dict[str, str],
-               parts_dir: Path, records: bool) -> Rendered:
+    def render(self, tables_: Tables, chart_heads: dict[str, bytes], stage: Path, old: dict[str, str],
+               parts_dir: Path) -> Rendered:
+        """chart_heads: each chart file's name and the start of its bytes (what a figure shows of it: its size)."""
         diags = Diagnostics()
         site = self.site_with_mine()
         writer = Writer(stage, old)
         parts = Parts(parts_dir, self.index)
         mine = [self.parsed[i] for i in self.sections]
         try:
-            renderer = Renderer(site, self.templates_dir, self.assets_dir, chart_files, tables_)
+            renderer = Renderer(site, self.templates_dir, self.assets_dir, chart_heads, tables_)
             for rel, data in renderer.section_pages(mine, parts):
                 writer.put(rel, data)
         except TemplateError as exc:
             template_error(exc, diags)
-            return Rendered({}, 0, diags.items, None)
+            return Rendered({}, 0, diags.items)
         finally:
             parts.close()
-        found = None
-        if records:
-            from .search import section_records
+        return Rendered(writer.manifest, writer.written, diags.items)
 
-            found = {lang: [r for s in mine for r in section_records(site, s, lang, renderer.figures)]
-                     for lang in site.report.languages}
-        return Rendered(writer.manifest, writer.written, diags.items, found)
+
+class ChartShard:
+    """Some of the charts, drawn in a process of their own while the shards work on the text."""
+
+    def __init__(self, site: Site, chart_ids: list[str], cache_dir: Path | None):
+        self.site = site
+        self.chart_ids = chart_ids
+        self.cache_dir = cache_dir
+
+    def draw(self) -> tuple[dict[str, bytes], list[Diagnostic]]:
+        """The charts drawn (or read from the cache) in both colour schemes, with their CSV."""
+        if not self.chart_ids:
+            return {}, []
+        from . import charts as chart_stage  # matplotlib is imported only on a cache miss
+
+        diags = Diagnostics()
+        files = chart_stage.render_assets([self.site.charts[c] for c in self.chart_ids], self.site.report.languages,
+                                          self.cache_dir, diags)
+        return files, diags.items

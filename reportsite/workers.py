@@ -117,22 +117,29 @@ def _serve(target: Any, down: BinaryIO, up: BinaryIO) -> None:
 class Pool:
     """The shards' workers; a context manager that always reaps its children."""
 
-    def __init__(self, targets: list[Any]):
+    def __init__(self, targets: list[Any], fork: bool | None = None):
+        """fork: run each target in a child (default: when there are several)."""
+        fork = len(targets) > 1 if fork is None else fork
         self.workers: list[_Inline | _Child] = []
         try:
             for target in targets:
-                self.workers.append(_Inline(target) if len(targets) == 1 else _Child(target))
+                self.workers.append(_Child(target) if fork else _Inline(target))
         except BaseException:
             self.close()
             raise
 
     def call(self, name: str, *args: Any) -> list[Any]:
         """The same call on every shard, all running at once; the results in shard order."""
-        return self.map(name, [args] * len(self.workers))
+        self.start(name, *args)
+        return self.results()
 
-    def map(self, name: str, args_per_shard: list[tuple]) -> list[Any]:
-        for worker, args in zip(self.workers, args_per_shard):
+    def start(self, name: str, *args: Any) -> None:
+        """Start the call on every shard and return at once (in this process, with one shard, it runs now)."""
+        for worker in self.workers:
             worker.start(name, args)
+
+    def results(self) -> list[Any]:
+        """The results of the call started last, in shard order."""
         results, failure = [], None
         for worker in self.workers:
             try:
