@@ -12,9 +12,9 @@ For each N, in one run, each figure the median of --repeat runs:
   one section's text is saved: the edited pages, then the whole-report pages.
 
 CPU time and the largest process's peak RSS come from wait4() on the build
-(its workers included); the total peak RSS of the process tree is sampled
-from /proc every 5 ms (pages shared between the forked workers count in
-each). Prints a Markdown table and one JSON line per N.
+(its workers included); the peak memory of the whole process tree is its
+proportional set size (PSS: a page the forked workers share with the build
+counts once in all), sampled from /proc every 5 ms. Prints a Markdown table and one JSON line per N.
 
     python bench/run.py [--sizes 1,10,100] [--repeat 3] [--search] [--dir DIR]
 
@@ -67,13 +67,14 @@ print(json.dumps({"edited": statistics.median(edited), "whole": statistics.media
 """
 
 
-def tree_rss_kib(pid: int) -> int:
+def tree_pss_kib(pid: int) -> int:
+    """Proportional set size of a process and its descendants: a page shared by k processes counts 1/k in each."""
     total, stack = 0, [pid]
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status") as f:
-                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children") as f:
                     stack.extend(int(c) for c in f.read().split())
@@ -83,7 +84,7 @@ def tree_rss_kib(pid: int) -> int:
 
 
 def measure_child(cmd: list[str]) -> dict:
-    """Wall, CPU (user+sys, children included), peak RSS of the largest process and of the whole tree."""
+    """Wall, CPU (user+sys, children included), peak RSS of the largest process, peak PSS of the whole tree."""
     os.sync()  # earlier writes are not flushed on this run's time
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -92,7 +93,7 @@ def measure_child(cmd: list[str]) -> dict:
 
     def sample() -> None:
         while not done.is_set():
-            peak[0] = max(peak[0], tree_rss_kib(proc.pid))
+            peak[0] = max(peak[0], tree_pss_kib(proc.pid))
             done.wait(0.005)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -108,7 +109,7 @@ def measure_child(cmd: list[str]) -> dict:
     if "stages:" in output:
         stages = {k: int(v) / 1000 for k, v in re.findall(r"(\w+) (\d+) ms", output.split("stages:")[-1])}
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024,
-            "tree_rss_mib": peak[0] / 1024, "stages": stages, "output": output}
+            "tree_pss_mib": peak[0] / 1024, "stages": stages, "output": output}
 
 
 def median_of(runs: list[dict]) -> dict:
@@ -117,7 +118,7 @@ def median_of(runs: list[dict]) -> dict:
         "wall": statistics.median(r["wall"] for r in runs),
         "cpu": statistics.median(r["cpu"] for r in runs),
         "rss_mib": max(r["rss_mib"] for r in runs),
-        "tree_rss_mib": max(r["tree_rss_mib"] for r in runs),
+        "tree_pss_mib": max(r["tree_pss_mib"] for r in runs),
         "stages": {k: statistics.median(r["stages"].get(k, 0.0) for r in runs) for k in sorted(keys)},
     }
 
@@ -172,7 +173,7 @@ def bench_size(n: int, repeat: int, search: bool, work: Path) -> dict:
 def table(results: list[dict]) -> str:
     lines = ["| N | pages | floor wall / CPU | content pipeline wall / CPU | ratio wall / CPU | pages/s "
              "| cold, all stages | no change | one edit | serve edit (edited / whole-report pages) "
-             "| peak RSS largest / tree |",
+             "| peak memory: largest RSS / tree PSS |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(
@@ -182,7 +183,7 @@ def table(results: list[dict]) -> str:
             f"| {r['cold']['wall']:.2f} s | {r['no_change']['wall'] * 1000:.0f} ms "
             f"| {r['one_edit']['wall']:.2f} s "
             f"| {r['serve_edit']['edited'] * 1000:.0f} / {r['serve_edit']['whole'] * 1000:.0f} ms "
-            f"| {r['content']['rss_mib']:.0f} / {r['content']['tree_rss_mib']:.0f} MiB |")
+            f"| {r['content']['rss_mib']:.0f} / {r['content']['tree_pss_mib']:.0f} MiB |")
     lines.append("")
     lines.append("Content pipeline stages (s, wall): " + "; ".join(
         f"N={r['n']}: " + " ".join(f"{k} {v:.2f}" for k, v in r["content"]["stages"].items()) for r in results))

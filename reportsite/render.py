@@ -125,18 +125,29 @@ class Renderer:
         self.env.globals["asset"] = self._asset
         self.chart_files = chart_files
         self.chart_index: dict[str, str] | None = None
-        self.by_slug = {s.slug: s for s in site.sections}
-        self.by_id = {s.id: s for s in site.sections}
-        figures, para_ids, fig_ids = tables_ or tables(site)
-        self.figures: dict[str, int] = figures
-        self.para_section = {n: self.by_id[sid] for n, sid in para_ids.items()}
-        self.fig_section = {chart: self.by_id[sid] for chart, sid in fig_ids.items()}
-        self.order = list(site.sections)
-        self.tocs = {lang: self._toc_html(lang) for lang in self.langs}
         self.chapter_tocs: dict[tuple[str, str], str] = {}
         self.figure_html: dict[tuple[str, str], str] = {}
         self._blocks: dict[tuple[str, str], list[tuple[str, str]]] = {}  # the section being rendered
         self._chrome: dict[str, dict[str, Markup]] = {}
+        self.update(site, tables_ or tables(site))
+        self.tocs = {lang: self._toc_html(lang) for lang in self.langs}
+
+    def update(self, site: Site, tables_: Tables) -> None:
+        """Take a site whose section texts changed (titles, slugs and the tree did not): the preview's fast path.
+
+        Templates, contents and page chrome stay compiled and rendered.
+        """
+        self.site = site
+        self.by_slug = {s.slug: s for s in site.sections}
+        self.by_id = {s.id: s for s in site.sections}
+        self.order = list(site.sections)
+        figures, para_ids, fig_ids = tables_
+        self.figures: dict[str, int] = figures
+        self.para_section = {n: self.by_id[sid] for n, sid in para_ids.items()}
+        self.fig_section = {chart: self.by_id[sid] for chart, sid in fig_ids.items()}
+        self.figure_html.clear()  # figure numbers may have moved
+        self._blocks.clear()
+        self.media_files.clear()
 
     # -- helpers -------------------------------------------------------------
 

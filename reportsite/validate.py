@@ -98,7 +98,7 @@ def _labels(site: Site, diags: Diagnostics) -> None:
 
 def _paragraph_sequence(site: Site, diags: Diagnostics) -> None:
     for lang in site.report.languages:
-        seen: dict[int, SourcePos] = {}
+        seen: dict[int, tuple[str, int]] = {}  # a SourcePos only for what is reported: this loop sees every paragraph
         expected = 1
         for section in site.sections:
             body = section.bodies.get(lang)
@@ -107,14 +107,15 @@ def _paragraph_sequence(site: Site, diags: Diagnostics) -> None:
             for block in body.parsed.blocks:
                 if block.kind != "para":
                     continue
-                pos = SourcePos(body.path, block.line, 1)
                 n = block.number
                 if n in seen:
-                    diags.error(pos, f"paragraph {n} is written twice (first at {seen[n]})")
+                    diags.error(SourcePos(body.path, block.line, 1),
+                                f"paragraph {n} is written twice (first at {SourcePos(*seen[n], 1)})")
                     continue
-                seen[n] = pos
+                seen[n] = (body.path, block.line)
                 if n != expected and lang == site.report.default_language:
-                    diags.error(pos, f"paragraph numbers must run 1..N in reading order: expected {expected}, found {n}")
+                    diags.error(SourcePos(body.path, block.line, 1),
+                                f"paragraph numbers must run 1..N in reading order: expected {expected}, found {n}")
                 expected = n + 1
 
 

@@ -12,6 +12,7 @@ in a child is raised here, with the child's traceback.
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import struct
@@ -121,6 +122,12 @@ class Pool:
         """fork: run each target in a child (default: when there are several)."""
         fork = len(targets) > 1 if fork is None else fork
         self.workers: list[_Inline | _Child] = []
+        self._frozen = fork
+        if fork:
+            # Objects that exist now are left out of garbage collection from now on, here and in the
+            # children: a collection writes to every object it visits, so a child's first one would
+            # copy every page of the loaded site it shares with this process.
+            gc.freeze()
         try:
             for target in targets:
                 self.workers.append(_Child(target) if fork else _Inline(target))
@@ -154,6 +161,9 @@ class Pool:
         for worker in self.workers:
             worker.close()
         self.workers = []
+        if self._frozen:
+            gc.unfreeze()
+            self._frozen = False
 
     def __enter__(self) -> "Pool":
         return self
