@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from . import status
 from .errors import Diagnostics, display_path
-from .model import Site
 from .pipeline import Result, build, check
+
+if TYPE_CHECKING:
+    from . import status
+    from .model import Site
 
 
 def print_diagnostics(diags: Diagnostics, stream: TextIO | None = None) -> None:
@@ -62,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load_for_status(args: argparse.Namespace) -> tuple[Site | None, status.Lock | None, Diagnostics]:
+    from . import status
+
     diags = Diagnostics()
     site = status.load_parsed(args.content, diags)
     if site is None:
@@ -77,6 +81,8 @@ def _load_for_status(args: argparse.Namespace) -> tuple[Site | None, status.Lock
 
 
 def _status(args: argparse.Namespace) -> int:
+    from . import status
+
     site, lock, lock_diags = _load_for_status(args)
     if site is None:
         return 1
@@ -93,6 +99,8 @@ def _confirm(args: argparse.Namespace) -> int:
         print("build.py confirm: say what to confirm: all, a section id, or a paragraph such as para-49",
               file=sys.stderr)
         return 2
+    from . import status
+
     site, lock, lock_diags = _load_for_status(args)
     if site is None:
         return 1

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import SourcePos
-from .markdown import ParsedBody
+
+if TYPE_CHECKING:
+    from .markdown import ParsedBody
 
 
 @dataclass(frozen=True)

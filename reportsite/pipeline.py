@@ -20,17 +20,19 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from jinja2 import TemplateError
+from typing import TYPE_CHECKING
 
 from . import inputs
 from . import write as writer
 from .errors import ROOT, ContentError, Diagnostic, Diagnostics, SourcePos, display_path
-from .load import load_site
-from .model import Site
-from .render import Parts, Renderer, tables, template_error
-from .shard import ChartShard, Parsed, Rendered, Shard, parse_section, split
-from .validate import validate_global
-from .workers import Pool
+
+if TYPE_CHECKING:
+    from .model import Site
+    from .shard import Parsed, Rendered, Shard
+    from .workers import Pool
+
+# The stages' modules (Jinja, markdown-it-py, PyYAML) are imported where they
+# are first needed: a rebuild with nothing changed needs none of them.
 
 TEMPLATES = ROOT / "templates"
 ASSETS = ROOT / "assets"
@@ -65,6 +67,8 @@ class _Timer:
 
 def parse_site(site: Site, diags: Diagnostics) -> Site:
     """The Markdown stage over every body, in this process."""
+    from .shard import parse_section
+
     return replace(site, sections=tuple(parse_section(site, s, diags) for s in site.sections))
 
 
@@ -105,6 +109,11 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs
                    charts: bool = False, templates_dir: Path = TEMPLATES, assets_dir: Path = ASSETS,
                    cache_dir: Path | None = CACHE) -> Checked | None:
     """Load, parse and check; with `charts`, start drawing the charts. The caller closes the result."""
+    from .load import load_site
+    from .shard import ChartShard, Shard, split
+    from .validate import validate_global
+    from .workers import Pool
+
     site = load_site(content_dir, diags)
     timer.lap("load")
     if site is None:
@@ -211,6 +220,12 @@ def publish(checked: Checked, out_dir: Path, diags: Diagnostics, timer: _Timer, 
     The manifest of the new output, or None (with diagnostics) when nothing was replaced.
     The shards render and write their sections' pages; this process the pages of no one section.
     """
+    from jinja2 import TemplateError
+
+    from .render import Parts, Renderer, tables, template_error
+    from .shard import ChartShard
+    from .workers import Pool
+
     try:
         writer.check_target(out_dir)
     except writer.OutputError as exc:

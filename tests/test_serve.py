@@ -20,7 +20,7 @@ from typing import Iterator
 import pytest
 
 from htmldom import parse
-from reportsite import pipeline, serve
+from reportsite import pipeline, render, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = Path("sections/01-introduction")
@@ -240,7 +240,7 @@ def test_a_bug_in_a_build_is_shown_and_the_next_save_retries(preview: serve.Prev
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(pipeline.Renderer, "section_page", broken)
+    monkeypatch.setattr(render.Renderer, "section_page", broken)
     edit(content_copy / SECTION / "body.en.md", OLD, NEW)
     status, body = wait_until(preview, PAGE, lambda status, body: status == 500)
     assert b"the preview crashed (RuntimeError: simulated bug)" in body
