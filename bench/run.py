@@ -12,9 +12,10 @@ For each N, in one run, each figure the median of --repeat runs:
   one section's text is saved: the edited pages, then the whole-report pages.
 
 CPU time and the largest process's peak RSS come from wait4() on the build
-(its workers included); the peak memory of the whole process tree is its
+(its workers included). The peak memory of the whole process tree is its
 proportional set size (PSS: a page the forked workers share with the build
-counts once in all), sampled from /proc every 5 ms. Prints a Markdown table and one JSON line per N.
+counts once in all), sampled from /proc every 20 ms in one more content
+build, not timed: reading /proc costs CPU that would slow the timed runs. Prints a Markdown table and one JSON line per N.
 
     python bench/run.py [--sizes 1,10,100] [--repeat 3] [--search] [--dir DIR]
 
@@ -83,8 +84,9 @@ def tree_pss_kib(pid: int) -> int:
     return total
 
 
-def measure_child(cmd: list[str]) -> dict:
-    """Wall, CPU (user+sys, children included), peak RSS of the largest process, peak PSS of the whole tree."""
+def measure_child(cmd: list[str], memory: bool = False) -> dict:
+    """Wall, CPU (user+sys, children included), peak RSS of the largest process; with `memory`, the peak
+    PSS of the whole tree too (sampling costs CPU: such a run is not timed)."""
     os.sync()  # earlier writes are not flushed on this run's time
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -92,9 +94,9 @@ def measure_child(cmd: list[str]) -> dict:
     done = threading.Event()
 
     def sample() -> None:
-        while not done.is_set():
+        while memory and not done.is_set():
             peak[0] = max(peak[0], tree_pss_kib(proc.pid))
-            done.wait(0.005)
+            done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -118,7 +120,7 @@ def median_of(runs: list[dict]) -> dict:
         "wall": statistics.median(r["wall"] for r in runs),
         "cpu": statistics.median(r["cpu"] for r in runs),
         "rss_mib": max(r["rss_mib"] for r in runs),
-        "tree_pss_mib": max(r["tree_pss_mib"] for r in runs),
+        "tree_pss_mib": max(r["tree_pss_mib"] for r in runs),  # 0 unless measured
         "stages": {k: statistics.median(r["stages"].get(k, 0.0) for r in runs) for k in sorted(keys)},
     }
 
@@ -157,11 +159,14 @@ def bench_size(n: int, repeat: int, search: bool, work: Path) -> dict:
                 clear(entry) if entry.is_dir() else entry.unlink()
         clear(site, spare)
         runs["content"].append(measure_child(build))
+    clear(site, spare, cache / "builds")
+    memory = measure_child(build, memory=True)
     probe = subprocess.run([py, "-c", SERVE_PROBE, str(ROOT), str(corpus), str(work / f"serve-{n}"), str(cache),
                             str(max(3, repeat))], cwd=ROOT, capture_output=True, text=True, check=True)
     serve = json.loads(probe.stdout.strip().splitlines()[-1])
     pages = int(re.search(r"built (\d+) pages", runs["cold"][0]["output"]).group(1))  # type: ignore[union-attr]
     m = {k: median_of(v) for k, v in runs.items()}
+    m["content"]["tree_pss_mib"] = memory["tree_pss_mib"]
     return {
         "n": n, "pages": pages, "repeat": repeat, "search": search, **m, "serve_edit": serve,
         "ratio_cpu": m["content"]["cpu"] / m["floor"]["cpu"], "ratio_wall": m["content"]["wall"] / m["floor"]["wall"],

@@ -1,8 +1,11 @@
 """The render stage: a valid, parsed site to the bytes of every page.
 
-Input: a `Site` (bodies parsed, validation passed), the chart assets and the
-templates directory. Output: {path relative to the site root: bytes}, for
-pages, assets, sitemap and robots.txt. No file is written here.
+Input: a valid `Site` whose sections to render are parsed (the others may
+hold a slim parse, with `tables` saying where paragraphs and figures are),
+the chart file names and the templates directory. Output: (path relative to
+the site root, bytes) pairs for pages, assets, sitemap and robots.txt; a
+whole-report page comes as [prefix, part files…, suffix], its sections' HTML
+having gone to part files (`Parts`). Only the part files are written here.
 
 Templates get small view dicts made here, never the model. Jinja runs with
 autoescape and StrictUndefined. Pre-rendered HTML (Markdown output, tables
@@ -313,8 +316,8 @@ class Renderer:
     def chrome(self, lang: str, switch: list[dict[str, str]]) -> dict[str, Markup]:
         """The parts of every page of a language that no page changes, rendered once per language.
 
-        About a third of the template work per page was these attributes,
-        escaped again on each of thousands of pages.
+        Otherwise each of thousands of pages looks up and escapes the same
+        twenty interface strings again.
         """
         if lang not in self._chrome:
             view = {"page": {"lang": lang, "symbol": self.report.symbol, "switch": switch}, "ui": self.site.ui[lang]}
@@ -357,11 +360,16 @@ class Renderer:
         for section in sections:
             for lang in self.langs:
                 yield self.section_page(section, lang, index[section.id])
-                parts.add(f"full.{lang}", self.full_part(section, lang))
             rows = self.parallel_rows_html(section)
             yield self.parallel_page(section, rows)
-            parts.add("parallel", self.parallel_heading_row(section) + rows)
+            self.add_parts(section, parts, rows)
         yield from sorted(self.media_files.items())
+
+    def add_parts(self, section: Section, parts: "Parts", rows: str | None = None) -> None:
+        """A section's share of the whole-report pages; rows: its side-by-side rows, when already made."""
+        for lang in self.langs:
+            parts.add(f"full.{lang}", self.full_part(section, lang))
+        parts.add("parallel", self.parallel_heading_row(section) + (rows or self.parallel_rows_html(section)))
 
     def shared_pages(self, parts: "Parts") -> Iterator[tuple[str, bytes | list]]:
         """The pages of no one section; the whole-report pages come as [prefix, part files…, suffix]."""

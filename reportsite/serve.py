@@ -284,9 +284,7 @@ class Builder:
             parts = Parts(parts_dir, 0)
             try:
                 for section in renderer.order:
-                    for lang in renderer.langs:
-                        parts.add(f"full.{lang}", renderer.full_part(section, lang))
-                    parts.add("parallel", renderer.parallel_heading_row(section) + renderer.parallel_rows_html(section))
+                    renderer.add_parts(section, parts)
             finally:
                 parts.close()
             for lang in renderer.langs:
