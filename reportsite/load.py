@@ -297,6 +297,19 @@ def load_body(path: Path, lang: str, diags: Diagnostics) -> Body | None:
     return Body(lang=lang, path=shown, description=meta["description"], text=fm.body)
 
 
+def load_charts(content_dir: Path) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The languages and the valid chart specs, for a process that only draws charts.
+
+    Its diagnostics are dropped: the build's own load reports the same problems.
+    """
+    content_dir = content_dir.resolve()
+    quiet = Diagnostics()
+    report = _load_report(content_dir / "report.yaml", quiet)
+    if report is None:
+        return (), {}
+    return report.languages, _load_charts(content_dir / "charts", report.languages, quiet)
+
+
 def _load_charts(chart_dir: Path, langs: tuple[str, ...], diags: Diagnostics) -> dict[str, Any]:
     from . import charts  # the charts stage's loader; its renderer stays unimported
 

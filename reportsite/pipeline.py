@@ -72,12 +72,15 @@ def parse_site(site: Site, diags: Diagnostics) -> Site:
     return replace(site, sections=tuple(parse_section(site, s, diags) for s in site.sections))
 
 
-def default_jobs(site: Site) -> int:
+def cpus() -> int:
     try:
-        cpus = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, MAX_JOBS, len(site.sections)))
+        return os.cpu_count() or 1
+
+
+def default_jobs(site: Site) -> int:
+    return max(1, min(cpus(), MAX_JOBS, len(site.sections)))
 
 
 @dataclass
@@ -105,18 +108,33 @@ class Checked:
         self.close()
 
 
+def start_charts(content_dir: Path, cache_dir: Path | None, jobs: int) -> Pool:
+    """Processes drawing the charts from now on, beside everything else (one, or one per core for many):
+    each pays for its own matplotlib import (0.5 s), which the first one makes while this process loads."""
+    from .shard import ChartShard
+    from .workers import Pool
+
+    count = sum(1 for _ in (content_dir / "charts").glob("*.yaml")) if (content_dir / "charts").is_dir() else 0
+    drawers = max(1, min(jobs, count // CHARTS_PER_DRAWER))
+    pool = Pool([ChartShard(content_dir, cache_dir, i, drawers) for i in range(drawers)], fork=jobs > 1)
+    pool.start("draw")
+    return pool
+
+
 def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs: int | None = None,
-                   charts: bool = False, templates_dir: Path = TEMPLATES, assets_dir: Path = ASSETS,
+                   chart_pool: Pool | None = None, templates_dir: Path = TEMPLATES, assets_dir: Path = ASSETS,
                    cache_dir: Path | None = CACHE) -> Checked | None:
-    """Load, parse and check; with `charts`, start drawing the charts. The caller closes the result."""
+    """Load, parse and check. The result (to be closed by the caller) takes `chart_pool` along."""
     from .load import load_site
-    from .shard import ChartShard, Shard, split
+    from .shard import Shard, split
     from .validate import validate_global
     from .workers import Pool
 
     site = load_site(content_dir, diags)
     timer.lap("load")
     if site is None:
+        if chart_pool is not None:
+            chart_pool.close()
         return None
     # Cross-checks over a site with unreadable files would only echo those
     # errors (a dropped section "misses" its paragraphs): report the causes.
@@ -131,14 +149,6 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs
     chart_ids = sorted(site.charts)
     shards = [Shard(site, i, ids, lock=lock, templates_dir=templates_dir, assets_dir=assets_dir,
                     cache_dir=cache_dir) for i, ids in enumerate(section_shards)]
-    chart_pool = None
-    if charts:
-        # Charts need nothing but their YAML: they are drawn from now on, beside everything else,
-        # by one process (or one per core, for many): its matplotlib import is paid once.
-        chart_ids = sorted(site.charts)
-        drawers = max(1, min(jobs, len(chart_ids) // CHARTS_PER_DRAWER))
-        chart_pool = Pool([ChartShard(site, chart_ids[i::drawers], cache_dir) for i in range(drawers)], fork=jobs > 1)
-        chart_pool.start("draw")
     pool = Pool(shards)
     try:
         parsed: list[Parsed] = pool.call("parse", checks)
@@ -195,8 +205,9 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
                 result.files, result.pages, result.written = last[1]["files"], last[1]["pages"], True
             return result
         inputs.forget(cache_dir, out_dir)
-    checked = load_and_check(content_dir, diags, timer, jobs=jobs, charts=True, templates_dir=templates_dir,
-                             assets_dir=assets_dir, cache_dir=cache_dir)
+    chart_pool = start_charts(content_dir, cache_dir, jobs or min(cpus(), MAX_JOBS))
+    checked = load_and_check(content_dir, diags, timer, jobs=jobs, chart_pool=chart_pool,
+                             templates_dir=templates_dir, assets_dir=assets_dir, cache_dir=cache_dir)
     if checked is None:
         return result
     with checked:
@@ -250,7 +261,7 @@ def publish(checked: Checked, out_dir: Path, diags: Diagnostics, timer: _Timer, 
             timer.lap("search")
         if checked.chart_files is None:
             if checked.chart_pool is None:
-                checked.chart_pool = Pool([ChartShard(site, sorted(site.charts), cache_dir)])
+                checked.chart_pool = Pool([ChartShard(site.content_dir, cache_dir)])
                 checked.chart_pool.start("draw")
             drawn: dict[str, bytes] = {}
             for files, chart_diags in checked.chart_pool.results():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import struct
 import traceback
 from typing import Any, BinaryIO
@@ -77,13 +78,16 @@ class _Child:
         os.close(up_w)
         _PARENT_ENDS.update((down_w, up_r))
         self.pid = pid
+        self._pending = False
         self._down = os.fdopen(down_w, "wb")
         self._up = os.fdopen(up_r, "rb")
 
     def start(self, name: str, args: tuple) -> None:
         _send(self._down, (name, args))
+        self._pending = True
 
     def result(self) -> Any:
+        self._pending = False
         try:
             ok, value = _receive(self._up)
         except EOFError:
@@ -93,6 +97,8 @@ class _Child:
         return value
 
     def close(self) -> None:
+        if self._pending:  # its answer is no longer wanted (the build stopped early): do not wait for it
+            os.kill(self.pid, signal.SIGTERM)
         _PARENT_ENDS.difference_update((self._down.fileno(), self._up.fileno()))
         try:
             self._down.close()  # end of input: the child leaves its loop

@@ -84,10 +84,13 @@ def test_a_page_is_served_with_the_external_reload_script(preview: serve.Preview
 
 def test_an_edited_paragraph_is_served(preview: serve.Preview, content_copy: Path) -> None:
     assert OLD.encode() in get(preview, PAGE)[2]
+    first = preview.state.build_id
     edit(content_copy / SECTION / "body.en.md", OLD, NEW)
     wait_until(preview, PAGE, lambda status, body: status == 200 and NEW.encode() in body)
+    # The pages are written just before the build's state is published: wait for that too.
+    state = preview.wait_for_build(first, WAIT)
     # A paragraph edit re-reads only its file (no load stage), draws no chart and builds no search index.
-    assert preview.state is not None and "load" not in preview.state.stages and "render" in preview.state.stages
+    assert state is not None and "load" not in state.stages and "render" in state.stages
     assert not (preview.out_dir / "pagefind").exists()
 
 
