@@ -9,7 +9,9 @@ For each N, in one run, each figure the median of --repeat runs:
 - no change: the same build again;
 - one edit: one paragraph of one section edited, then `build.py` again;
 - serve edit: the preview (serve's Builder, in a process of its own) after
-  one section's text is saved: the edited pages, then the whole-report pages.
+  one section's text is saved: the edited pages after words changed within a
+  line, and after a line was added (every later paragraph moves, so the
+  checks across sections run again), then the whole-report pages.
 
 CPU time and the largest process's peak RSS come from wait4() on the build
 (its workers included). The peak memory of the whole process tree is its
@@ -52,19 +54,24 @@ corpus, out, cache, rounds = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv
 builder = Builder(corpus, out, cache_dir=cache)
 assert builder.build(None).ok
 body = sorted(corpus.glob("sections/*/03-restructuring/body.en.md"))[0]
-edited, whole = [], []
+times = {"words": ([], []), "lines": ([], [])}
 for i in range(rounds):
-    text = body.read_text(encoding="utf-8")
-    body.write_text(re.sub(r"(approximately \$1\.9 million\.)( \(serve \d+\))?", rf"\1 (serve {i})", text, count=1),
-                    encoding="utf-8")
-    start = time.perf_counter()
-    state = builder.build({body.resolve()})
-    assert state.ok and "load" not in state.stages, state
-    edited.append(time.perf_counter() - start)
-    start = time.perf_counter()
-    state.then()
-    whole.append(time.perf_counter() - start)
-print(json.dumps({"edited": statistics.median(edited), "whole": statistics.median(whole)}))
+    for kind in times:
+        text = body.read_text(encoding="utf-8")
+        if kind == "words":  # words changed within a line: every paragraph keeps its lines
+            text = re.sub(r"(approximately \$1\.9 million\.)( \(serve \d+\))?", rf"\1 (serve {i})", text, count=1)
+        else:  # a line added or taken away at the top: every paragraph after it moves
+            text = text.replace("---\n\n\n", "---\n\n", 1) if "---\n\n\n" in text else text.replace("---\n\n", "---\n\n\n", 1)
+        body.write_text(text, encoding="utf-8")
+        start = time.perf_counter()
+        state = builder.build({body.resolve()})
+        assert state.ok and "load" not in state.stages, state
+        times[kind][0].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        state.then()
+        times[kind][1].append(time.perf_counter() - start)
+print(json.dumps({"edited": statistics.median(times["words"][0]), "edited_lines": statistics.median(times["lines"][0]),
+                  "whole": statistics.median(times["words"][1] + times["lines"][1])}))
 """
 
 
@@ -162,7 +169,7 @@ def bench_size(n: int, repeat: int, search: bool, work: Path) -> dict:
     clear(site, spare, cache / "builds")
     memory = measure_child(build, memory=True)
     probe = subprocess.run([py, "-c", SERVE_PROBE, str(ROOT), str(corpus), str(work / f"serve-{n}"), str(cache),
-                            str(max(3, repeat))], cwd=ROOT, capture_output=True, text=True, check=True)
+                            str(max(5, repeat))], cwd=ROOT, capture_output=True, text=True, check=True)
     serve = json.loads(probe.stdout.strip().splitlines()[-1])
     pages = int(re.search(r"built (\d+) pages", runs["cold"][0]["output"]).group(1))  # type: ignore[union-attr]
     m = {k: median_of(v) for k, v in runs.items()}
@@ -177,7 +184,7 @@ def bench_size(n: int, repeat: int, search: bool, work: Path) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = ["| N | pages | floor wall / CPU | content pipeline wall / CPU | ratio wall / CPU | pages/s "
-             "| cold, all stages | no change | one edit | serve edit (edited / whole-report pages) "
+             "| cold, all stages | no change | one edit | serve edit: words / lines / whole-report pages "
              "| peak memory: largest RSS / tree PSS |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -187,7 +194,8 @@ def table(results: list[dict]) -> str:
             f"| {r['ratio_wall']:.2f} / {r['ratio_cpu']:.2f} | {r['pages_per_s']:.0f} "
             f"| {r['cold']['wall']:.2f} s | {r['no_change']['wall'] * 1000:.0f} ms "
             f"| {r['one_edit']['wall']:.2f} s "
-            f"| {r['serve_edit']['edited'] * 1000:.0f} / {r['serve_edit']['whole'] * 1000:.0f} ms "
+            f"| {r['serve_edit']['edited'] * 1000:.0f} / {r['serve_edit']['edited_lines'] * 1000:.0f} / "
+            f"{r['serve_edit']['whole'] * 1000:.0f} ms "
             f"| {r['content']['rss_mib']:.0f} / {r['content']['tree_pss_mib']:.0f} MiB |")
     lines.append("")
     lines.append("Content pipeline stages (s, wall): " + "; ".join(

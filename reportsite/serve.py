@@ -39,7 +39,7 @@ from .model import Site
 from . import write as writer
 from .i18n import output_path, url_for
 from .pipeline import ASSETS, CACHE, TEMPLATES, Checked, _Timer, load_and_check, publish
-from .render import Parts, Renderer, tables
+from .render import Parts, Renderer, Tables, tables
 from .shard import slim
 from .validate import validate_global
 
@@ -150,6 +150,7 @@ class Builder:
         self._content_diags: Diagnostics | None = None
         self._manifest: dict[str, str] | None = None  # of the served site, after a good build
         self._renderer: Renderer | None = None  # kept between edits of section text
+        self._tables: Tables | None = None  # where paragraphs and figures are, for that renderer
 
     def build(self, changed: set[Path] | None = None) -> BuildState:
         """Build after `changed` (None: everything) and return the outcome."""
@@ -174,14 +175,16 @@ class Builder:
         checked = self._checked
         self._manifest = None
         self._renderer = None
+        self._tables = None
         if checked is not None and not diags.errors:
             # No search index in the preview: it would cost a second per edit.
             self._manifest = publish(checked, self.out_dir, diags, timer, search=False,
                                      templates_dir=self.templates_dir, assets_dir=self.assets_dir,
                                      cache_dir=self.cache_dir)
             if self._manifest is not None:  # made now, while the editor is not waiting: the next edit reuses it
+                self._tables = tables(checked.site)
                 self._renderer = Renderer(checked.shards[0].site_with_mine(), self.templates_dir, self.assets_dir,
-                                          checked.chart_files or {}, tables(checked.site))
+                                          checked.chart_files or {}, self._tables)
                 # The kept site is millions of objects: set aside from garbage collection, or a collection
                 # through all of them (0.15 s at N = 100) lands on some later edit.
                 gc.collect()
@@ -237,18 +240,25 @@ class Builder:
         shard.site = replace(shard.site, sections=tuple(sections))
         touched = sorted({i for i, _ in edits.values()})
         slim_sections = list(checked.site.sections)
+        same_structure = True
         for i in touched:
             shard.reparse(i, checked.checks)
             parsed = shard.parsed[i]
+            before = {lang: b.parsed for lang, b in slim_sections[i].bodies.items()}
             slim_sections[i] = replace(parsed, bodies={lang: replace(b, parsed=slim(b.parsed))  # type: ignore[arg-type]
                                                        for lang, b in parsed.bodies.items()})
+            same_structure &= before == {lang: b.parsed for lang, b in slim_sections[i].bodies.items()}
         checked.site = replace(checked.site, sections=tuple(slim_sections))
         shown = {display_path(p) for p in edits}
         checked.load_diags = [d for d in checked.load_diags if d.pos.path not in shown] + load_diags.items
-        across = Diagnostics()
-        if checked.checks:
-            validate_global(checked.site, across)
-        checked.global_diags = across.items
+        # The checks across sections and the tables read nothing but the slim parse. Words changed
+        # within lines leave it equal, and then their results are those of the last build.
+        if not same_structure or self._tables is None:
+            across = Diagnostics()
+            if checked.checks:
+                validate_global(checked.site, across)
+            checked.global_diags = across.items
+            self._tables = tables(checked.site)
         diags = Diagnostics()
         diags.extend(checked.load_diags)
         for i in sorted(shard.section_diags):
@@ -261,9 +271,9 @@ class Builder:
             return self._state(diags, start, timer.timings)
         if self._renderer is None:
             self._renderer = Renderer(shard.site_with_mine(), self.templates_dir, self.assets_dir,
-                                      checked.chart_files or {}, tables(checked.site))
+                                      checked.chart_files or {}, self._tables)
         else:  # its templates stay compiled and its contents rendered: titles did not change
-            self._renderer.update(shard.site_with_mine(), tables(checked.site))
+            self._renderer.update(shard.site_with_mine(), self._tables)
         renderer = self._renderer
         index = {s.id: k for k, s in enumerate(renderer.order)}
         for i in touched:

@@ -116,6 +116,25 @@ def test_an_edit_that_breaks_a_check_across_sections_shows_the_error(preview: se
     wait_until(preview, PAGE, lambda status, text: status == 200 and OLD.encode() in text)
 
 
+def test_a_word_edit_keeps_the_findings_of_the_checks_across_sections(content_copy: Path, tmp_path: Path) -> None:
+    # The fast path reuses those findings when the edit leaves every paragraph, figure and line in place.
+    chart = content_copy / "charts" / "deficit-2018.yaml"
+    (content_copy / "charts" / "unplaced.yaml").write_text(
+        chart.read_text("utf-8").replace("id: deficit-2018", "id: unplaced", 1), "utf-8")
+    p = serve.Preview(content_copy, out_dir=tmp_path / "out", port=0)
+    p.start()
+    try:
+        warning = "chart 'unplaced' is not placed in any section"
+        assert any(warning in d.message for d in p.state.diagnostics)
+        first = p.state.build_id
+        edit(content_copy / SECTION / "body.en.md", OLD, NEW)
+        state = p.wait_for_build(first, WAIT)
+        assert state is not None and state.ok and "load" not in state.stages
+        assert any(warning in d.message for d in state.diagnostics)
+    finally:
+        p.stop()
+
+
 def test_open_pages_hear_of_each_new_build(preview: serve.Preview, content_copy: Path) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=WAIT)
     conn.request("GET", "/__events")
