@@ -11,7 +11,7 @@ import os
 import re
 import string
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import Diagnostics, SourcePos, display_path
 from .i18n import LANG_TAGS, RESERVED_SLUGS, UI_KEYS
@@ -90,6 +90,8 @@ def _load_report(path: Path, diags: Diagnostics) -> Report | None:
     if data is None or data.get("languages") is None:
         return None
     langs = tuple(data["languages"])
+    if not all(isinstance(lang, str) for lang in langs):
+        return None  # an item the schema refused, and has reported
     if len(set(langs)) != len(langs):
         diags.error(pos_of(data, "languages"), "a language is listed twice")
         return None
@@ -163,19 +165,39 @@ def _check_placeholders(key: str, text: str, pos: SourcePos, diags: Diagnostics)
                          f"{', '.join(f'{{{u}}}' for u in sorted(used)) or 'none'}")
 
 
-def _check_entry(path: Path, root: Path, diags: Diagnostics) -> bool:
+class _Entry(NamedTuple):
+    """One name in a folder, with what its directory listing already says about it."""
+
+    name: str
+    path: Path
+    shown: str  # as display_path shows it; for a link, the link's own path, not its target's
+    is_dir: bool  # these two follow symbolic links, as Path.is_dir and Path.is_file do
+    is_file: bool
+    is_link: bool
+
+
+def _list(folder: Path, shown: str, diags: Diagnostics) -> list[_Entry] | None:
+    """The folder's visible entries, sorted by name: one scandir, not a stat per question asked."""
+    try:
+        with os.scandir(folder) as it:
+            raw = [(e.name, e.is_dir(), e.is_file(), e.is_symlink()) for e in it if not e.name.startswith(".")]
+    except OSError as exc:
+        diags.error(SourcePos(shown), f"cannot read folder: {exc.strerror}")
+        return None
+    return [_Entry(name, folder / name, f"{shown}/{name}", d, f, link) for name, d, f, link in sorted(raw)]
+
+
+def _check_entry(entry: _Entry, root: Path, diags: Diagnostics) -> bool:
     """Names editors can type on any system; links that stay inside content/."""
-    # The link's own path: display_path would resolve it to its target.
-    shown = f"{display_path(path.parent)}/{path.name}"
     # A file gets line 1 so that editors can jump to it; a folder has no lines.
-    pos = SourcePos(shown) if path.is_dir() else SourcePos(shown, 1, 1)
-    if path.is_symlink():
-        target = Path(os.path.realpath(path))
+    pos = SourcePos(entry.shown) if entry.is_dir else SourcePos(entry.shown, 1, 1)
+    if entry.is_link:
+        target = Path(os.path.realpath(entry.path))
         if not target.is_relative_to(root):
             diags.error(pos, f"symbolic link points outside the content directory ({target})")
             return False
-    if not SAFE_NAME.fullmatch(path.name):
-        diags.error(pos, f"file name {path.name!r} has spaces or non-ASCII characters; "
+    if not SAFE_NAME.fullmatch(entry.name):
+        diags.error(pos, f"file name {entry.name!r} has spaces or non-ASCII characters; "
                          "use ASCII letters, digits, '-', '_' and '.'")
         return False
     return True
@@ -183,45 +205,45 @@ def _check_entry(path: Path, root: Path, diags: Diagnostics) -> bool:
 
 def _load_sections(content_dir: Path, langs: tuple[str, ...], diags: Diagnostics) -> list[Section]:
     root = content_dir / "sections"
+    shown = display_path(root)
     if not root.is_dir():
-        diags.error(SourcePos(display_path(root)), "no sections directory")
+        diags.error(SourcePos(shown), "no sections directory")
         return []
     out: list[Section] = []
-    _walk(root, content_dir, langs, None, 1, out, diags)
+    entries = _list(root, shown, diags)
+    if entries is not None:
+        _walk(entries, content_dir, langs, None, 1, out, diags)
     return out
 
 
-def _walk(folder: Path, content_dir: Path, langs: tuple[str, ...], parent: str | None, depth: int,
+def _walk(entries: list[_Entry], content_dir: Path, langs: tuple[str, ...], parent: str | None, depth: int,
           out: list[Section], diags: Diagnostics) -> list[str]:
-    """Load the child sections of `folder` in their declared order; returns their ids."""
-    children: list[tuple[int, str, Section, Path]] = []
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError as exc:
-        diags.error(SourcePos(display_path(folder)), f"cannot read folder: {exc.strerror}")
-        return []
+    """Load the child sections among a folder's `entries` in their declared order; returns their ids."""
+    children: list[tuple[int, str, Section, list[_Entry]]] = []
     for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if parent is not None and not entry.is_dir():
+        if parent is not None and not entry.is_dir:
             continue  # a section folder's files are checked by _load_section, before it reads them
         if not _check_entry(entry, content_dir, diags):
             continue
-        if entry.is_dir():
-            section = _load_section(entry, content_dir, langs, parent, depth, diags)
+        if entry.is_dir:
+            listing = _list(entry.path, entry.shown, diags)
+            if listing is None:
+                continue
+            section = _load_section(entry, listing, content_dir, langs, parent, depth, diags)
             if section is not None:
-                children.append((section.order, section.id, section, entry))
+                children.append((section.order, section.id, section, listing))
+    children.sort(key=lambda c: (c[0], c[1]))
     seen_orders: dict[int, Section] = {}
-    for order, _, section, _ in sorted(children, key=lambda c: (c[0], c[1])):
+    for order, _, section, _ in children:
         if order in seen_orders:
             diags.error(pos_of(section.pos, "order"),
                         f"order {order} is also used by section '{seen_orders[order].id}' in the same folder")
         seen_orders[order] = section
     ids = []
-    for _, _, section, entry in sorted(children, key=lambda c: (c[0], c[1])):
+    for _, _, section, listing in children:
         index = len(out)
         out.append(section)
-        kids = _walk(entry, content_dir, langs, section.id, depth + 1, out, diags)
+        kids = _walk(listing, content_dir, langs, section.id, depth + 1, out, diags)
         out[index] = _with_children(section, tuple(kids))
         ids.append(section.id)
     return ids
@@ -232,30 +254,30 @@ def _with_children(section: Section, kids: tuple[str, ...]) -> Section:
     return replace(section, children=kids)
 
 
-def _load_section(folder: Path, content_dir: Path, langs: tuple[str, ...], parent: str | None, depth: int,
-                  diags: Diagnostics) -> Section | None:
-    yaml_path = folder / "section.yaml"
-    shown_dir = display_path(folder)
+def _load_section(folder: _Entry, listing: list[_Entry], content_dir: Path, langs: tuple[str, ...],
+                  parent: str | None, depth: int, diags: Diagnostics) -> Section | None:
+    shown_dir = folder.shown
     known = {"section.yaml"} | {f"body.{lang}.md" for lang in langs}
     # Checked before anything is read: a link out of content/ must not be published.
-    files = [e for e in sorted(folder.iterdir()) if not e.name.startswith(".") and not e.is_dir()]
+    files = [e for e in listing if not e.is_dir]
     bad = {e.name for e in files if not _check_entry(e, content_dir, diags)}
     for entry in files:
-        if entry.name not in bad and entry.name not in known and entry.suffix.lower() not in IMAGE_EXT:
-            diags.warning(SourcePos(display_path(entry), 1, 1),
+        if entry.name not in bad and entry.name not in known and Path(entry.name).suffix.lower() not in IMAGE_EXT:
+            diags.warning(SourcePos(entry.shown, 1, 1),
                           f"unexpected file in a section folder (expected {', '.join(sorted(known))}); ignored")
     if "section.yaml" in bad:
         return None
-    if not yaml_path.is_file():
+    by_name = {e.name: e for e in files if e.is_file}
+    yaml_entry = by_name.get("section.yaml")
+    if yaml_entry is None:
         # Point at a file of the folder when there is one, so that editors can jump there.
         first = next((e for e in files if e.name not in bad), None)
-        pos = SourcePos(display_path(first), 1, 1) if first else SourcePos(shown_dir)
+        pos = SourcePos(first.shown, 1, 1) if first else SourcePos(shown_dir)
         diags.error(pos, f"section folder without section.yaml: {shown_dir}/ needs one "
                          "(id, order and title), or move this file into a section folder")
         return None
-    shown = display_path(yaml_path)
-    text = read_text(yaml_path, diags)
-    data = load_yaml(text, shown, _section_schema(langs), diags) if text is not None else None
+    text = read_text(yaml_entry.path, diags, yaml_entry.shown)
+    data = load_yaml(text, yaml_entry.shown, _section_schema(langs), diags) if text is not None else None
     if data is None or data.get("id") is None or data.get("order") is None or data.get("title") is None:
         return None
     slug = data.get("slug") or data["id"]
@@ -263,25 +285,27 @@ def _load_section(folder: Path, content_dir: Path, langs: tuple[str, ...], paren
         diags.error(pos_of(data, "slug" if "slug" in data else "id"), f"'{slug}' is reserved for a page of the site")
     bodies: dict[str, Body] = {}
     for lang in langs:
-        body_path = folder / f"body.{lang}.md"
-        if body_path.name in bad:
+        name = f"body.{lang}.md"
+        if name in bad:
             continue
-        if not body_path.is_file():
+        body_entry = by_name.get(name)
+        if body_entry is None:
             diags.error(pos_of(data, "id"), f"section '{data['id']}' has no {lang} text "
-                                            f"({display_path(folder)}/body.{lang}.md is missing)")
+                                            f"({shown_dir}/{name} is missing)")
             continue
-        body = load_body(body_path, lang, diags)
+        body = load_body(body_entry.path, lang, diags, body_entry.shown)
         if body is not None:
             bodies[lang] = body
     return Section(
         id=data["id"], slug=slug, label=data.get("label"), order=data["order"], title=clean(data["title"]),
-        depth=depth, parent=parent, children=(), dir=folder, yaml_path=shown, pos=data, bodies=bodies,
+        depth=depth, parent=parent, children=(), dir=folder.path, yaml_path=yaml_entry.shown, pos=data,
+        bodies=bodies,
     )
 
 
-def load_body(path: Path, lang: str, diags: Diagnostics) -> Body | None:
-    shown = display_path(path)
-    text = read_text(path, diags)
+def load_body(path: Path, lang: str, diags: Diagnostics, shown: str | None = None) -> Body | None:
+    shown = shown or display_path(path)
+    text = read_text(path, diags, shown)
     if text is None:
         return None
     fm = split_front_matter(text, shown, diags)
@@ -316,8 +340,9 @@ def _load_charts(chart_dir: Path, langs: tuple[str, ...], diags: Diagnostics) ->
     specs: dict[str, Any] = {}
     if not chart_dir.is_dir():
         return specs
-    for path in sorted(chart_dir.iterdir()):
-        if path.name.startswith(".") or not _check_entry(path, chart_dir.parent, diags):
+    for entry in _list(chart_dir, display_path(chart_dir), diags) or []:
+        path = entry.path
+        if not _check_entry(entry, chart_dir.parent, diags):
             continue
         if path.suffix != ".yaml":
             diags.warning(SourcePos(display_path(path)), "only .yaml files belong in charts/; ignored")

@@ -15,10 +15,12 @@ from .errors import Diagnostics, SourcePos, display_path
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-def read_text(path: Path, diags: Diagnostics) -> str | None:
-    shown = display_path(path)
+def read_text(path: Path, diags: Diagnostics, shown: str | None = None) -> str | None:
+    """`shown`: the path as diagnostics show it, when the caller has it already."""
+    shown = shown or display_path(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
     except OSError as exc:
         diags.error(SourcePos(shown, 1, 1), f"cannot read file: {exc.strerror or exc}")
         return None
