@@ -123,6 +123,8 @@ class Renderer:
         self.env = Environment(
             loader=FileSystemLoader(str(templates_dir)), autoescape=True, undefined=StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+            # A renderer outlives no template edit (serve makes a new one), so no stat per page rendered.
+            auto_reload=False,
         )
         self.asset_urls, self.asset_files = collect_assets(assets_dir)
         self.media_files: dict[str, bytes] = {}  # images of the sections rendered here
