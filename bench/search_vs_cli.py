@@ -21,7 +21,7 @@ the side-by-side pages too), our stage sends one custom record per
 paragraph, title, figure, footnote and summary; the table gives both counts.
 Prints a Markdown table and one JSON line per N.
 
-    .venv/bin/python bench/search_vs_cli.py [--sizes 1,10,100] [--repeat 3]
+    .venv/bin/python bench/search_vs_cli.py [--sizes 1,10,100] [--repeat 3] [--dir DIR]
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-OUT = BENCH / "out"  # shared with bench/run.py; our names start with "svc-" so the two never collide
+OUT = BENCH / "out"  # default --dir, shared with bench/run.py; our names start with "svc-" so the two never collide
 sys.path.insert(0, str(BENCH))
 
 from corpus import make_corpus  # noqa: E402
@@ -96,7 +96,7 @@ def indexed_pages(bundle: Path) -> int:
 
 
 def run_ours(corpus: Path) -> dict:
-    with tempfile.TemporaryDirectory(prefix="svc-ours-") as stage:
+    with tempfile.TemporaryDirectory(prefix="svc-ours-", dir=OUT) as stage:
         proc = subprocess.run([sys.executable, "-c", OUR_STAGE, str(ROOT), str(corpus), stage],
                               cwd=ROOT, capture_output=True, text=True)
         if proc.returncode != 0:
@@ -107,7 +107,7 @@ def run_ours(corpus: Path) -> dict:
 
 
 def run_cli(binary: str, site: Path) -> dict:
-    with tempfile.TemporaryDirectory(prefix="svc-cli-") as out:
+    with tempfile.TemporaryDirectory(prefix="svc-cli-", dir=OUT) as out:
         # --output-path outside SITE: the built site stays as it is between runs.
         cmd = [binary, "--site", str(site), "--output-path", str(Path(out) / "pagefind")]
         start = time.perf_counter()
@@ -162,10 +162,15 @@ def table(results: list[dict]) -> str:
 
 
 def main() -> None:
+    global OUT
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1,10")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=OUT,
+                        help="where corpora, sites and both indexes go (a tmpfs keeps disk noise out)")
     args = parser.parse_args()
+    OUT = args.dir
+    OUT.mkdir(parents=True, exist_ok=True)
     binary = pagefind_binary()
     results = [bench_size(int(n), args.repeat, binary) for n in args.sizes.split(",")]
     print(table(results))
