@@ -17,6 +17,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import stat
 import sys
 import time
 from pathlib import Path
@@ -30,19 +31,25 @@ RACY_SECONDS = 2.0
 FORMAT = 1
 
 
-def _files(root: Path) -> list[Path]:
-    out: list[Path] = []
+def _files(root: Path) -> list[tuple[str, str, os.stat_result]]:
+    """(path under root, with "/"; full path; lstat) of every file under root, in path order."""
+    # Strings and DirEntry, not Path: 8,800 content files and 10,800 output files at N = 100,
+    # where Path objects, their sorting and relative_to() cost more than the system calls.
+    out: list[tuple[str, str, os.stat_result]] = []
     if not root.is_dir():
         return out
-    stack = [root]
+    stack = [(str(root), "")]
     while stack:
-        with os.scandir(stack.pop()) as entries:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
             for entry in entries:
+                rel = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    stack.append(Path(entry.path))
+                    stack.append((entry.path, rel + "/"))
                 else:
-                    out.append(Path(entry.path))
-    return sorted(out)
+                    out.append((rel, entry.path, entry.stat(follow_symlinks=False)))
+    out.sort(key=lambda f: f[0].split("/"))  # the order of sorted Paths: by parts
+    return out
 
 
 def fingerprint(roots: dict[str, Path], options: dict[str, object], cache_dir: Path) -> str:
@@ -62,20 +69,22 @@ def fingerprint(roots: dict[str, Path], options: dict[str, object], cache_dir: P
                                      "libraries": [_version(n) for n in LIBRARIES]}, sort_keys=True).encode())
     for name, root in sorted(roots.items()) + [("code", PACKAGE)]:
         key.update(f"\0root {name}\0".encode())
-        for path in _files(root):
-            if name == "code" and path.suffix != ".py":
+        for rel, full, st in _files(root):
+            if name == "code" and os.path.splitext(rel)[1] != ".py":
                 continue
-            st = path.lstat()
             stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
-            seen = files.get(str(path))
+            seen = files.get(full)
             racy = st.st_mtime_ns / 1e9 >= recorded_at - RACY_SECONDS
             racy_seen |= racy
             if seen and seen[:3] == stamp and not racy:
                 digest = seen[3]
+            elif stat.S_ISLNK(st.st_mode):
+                digest = hashlib.sha256(os.readlink(full).encode()).hexdigest()
             else:
-                digest = hashlib.sha256(os.readlink(path).encode() if path.is_symlink() else path.read_bytes()).hexdigest()
-            fresh[str(path)] = stamp + [digest]
-            key.update(f"{path.relative_to(root)}\0{digest}\0".encode())
+                with open(full, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            fresh[full] = stamp + [digest]
+            key.update(f"{rel}\0{digest}\0".encode())
     if fresh != files or racy_seen:  # a new time: files recorded now are no longer racy next time
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = memo_path.with_name(f".inputs.{os.getpid()}.tmp")
@@ -97,11 +106,7 @@ def _record_path(cache_dir: Path, out_dir: Path) -> Path:
 
 
 def _output_stamps(out_dir: Path) -> dict[str, list[int]]:
-    stamps = {}
-    for path in _files(out_dir):
-        st = path.lstat()
-        stamps[str(path.relative_to(out_dir))] = [st.st_size, st.st_mtime_ns]
-    return stamps
+    return {rel: [st.st_size, st.st_mtime_ns] for rel, _, st in _files(out_dir)}
 
 
 def record(cache_dir: Path, out_dir: Path, key: str, diagnostics: list[Diagnostic], result: dict) -> None:
