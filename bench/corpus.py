@@ -82,4 +82,6 @@ def make_corpus(n: int, dest: Path) -> Path:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python bench/corpus.py N DEST")
     print(make_corpus(int(sys.argv[1]), Path(sys.argv[2])))

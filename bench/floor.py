@@ -36,4 +36,6 @@ def main(content: Path, out: Path) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python bench/floor.py CONTENT OUT")
     print(main(Path(sys.argv[1]), Path(sys.argv[2])))
