@@ -17,6 +17,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 64:  # more workers than cores only costs memory; past 999 the part files would not sort
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 64, got {text!r}")
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="build.py", description="Build the bilingual report site.")
     parser.add_argument("command", nargs="?", default="build", choices=["build", "check", "status", "serve", "confirm"])
@@ -29,8 +39,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--port", type=int, default=8000, help="serve: port on 127.0.0.1 (default 8000)")
     parser.add_argument("--no-search", action="store_true", help="skip the search index (faster previews)")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help="worker processes for build and check (default: one per core)")
+    parser.add_argument("--jobs", type=_jobs, default=None, metavar="N",
+                        help="worker processes for build and check, 1 to 64 (default: one per core)")
     args = parser.parse_args(argv)
 
     from reportsite import cli

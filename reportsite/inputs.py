@@ -31,25 +31,54 @@ RACY_SECONDS = 2.0
 FORMAT = 1
 
 
-def _files(root: Path) -> list[tuple[str, str, os.stat_result]]:
-    """(path under root, with "/"; full path; lstat) of every file under root, in path order."""
+def _files(root: Path, follow: bool = False) -> list[tuple[str, str, os.stat_result | None]]:
+    """(path under root, with "/"; full path; stat, None if unreadable) of every file under root, in path order.
+
+    follow: through symbolic links, as the build reads its inputs (a linked template or font
+    folder is hashed by what it holds, not by the link's text); each folder once.
+    """
     # Strings and DirEntry, not Path: 8,800 content files and 10,800 output files at N = 100,
     # where Path objects, their sorting and relative_to() cost more than the system calls.
-    out: list[tuple[str, str, os.stat_result]] = []
+    out: list[tuple[str, str, os.stat_result | None]] = []
     if not root.is_dir():
         return out
+    seen = {(st.st_dev, st.st_ino) for st in [os.stat(root)]}
     stack = [(str(root), "")]
     while stack:
         folder, prefix = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                rel = prefix + entry.name
-                if entry.is_dir(follow_symlinks=False):
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError:  # unreadable, or gone since it was listed: a mark in the key, not a traceback
+            out.append((prefix, folder, None))
+            continue
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                st = entry.stat(follow_symlinks=follow)
+            except OSError:  # a dangling link, or a file deleted while we walk
+                out.append((rel, entry.path, None))
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if (st.st_dev, st.st_ino) not in seen:
+                    seen.add((st.st_dev, st.st_ino))
                     stack.append((entry.path, rel + "/"))
-                else:
-                    out.append((rel, entry.path, entry.stat(follow_symlinks=False)))
+            else:
+                out.append((rel, entry.path, st))
     out.sort(key=lambda f: f[0].split("/"))  # the order of sorted Paths: by parts
     return out
+
+
+def _digest(full: str, st: os.stat_result | None) -> str:
+    if st is None:
+        return "unreadable"
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read forever; the load reports it
+        return f"special {stat.S_IFMT(st.st_mode)}"
+    try:
+        with open(full, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError as exc:  # unreadable now: the load will say so, at its path
+        return f"unreadable {exc.errno}"
 
 
 def fingerprint(roots: dict[str, Path], options: dict[str, object], cache_dir: Path) -> str:
@@ -69,21 +98,19 @@ def fingerprint(roots: dict[str, Path], options: dict[str, object], cache_dir: P
                                      "libraries": [_version(n) for n in LIBRARIES]}, sort_keys=True).encode())
     for name, root in sorted(roots.items()) + [("code", PACKAGE)]:
         key.update(f"\0root {name}\0".encode())
-        for rel, full, st in _files(root):
+        for rel, full, st in _files(root, follow=True):
             if name == "code" and os.path.splitext(rel)[1] != ".py":
+                continue
+            if st is None:
+                key.update(f"{rel}\0unreadable\0".encode())
                 continue
             stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
             seen = files.get(full)
             racy = st.st_mtime_ns / 1e9 >= recorded_at - RACY_SECONDS
             racy_seen |= racy
-            if seen and seen[:3] == stamp and not racy:
-                digest = seen[3]
-            elif stat.S_ISLNK(st.st_mode):
-                digest = hashlib.sha256(os.readlink(full).encode()).hexdigest()
-            else:
-                with open(full, "rb") as f:
-                    digest = hashlib.sha256(f.read()).hexdigest()
-            fresh[full] = stamp + [digest]
+            digest = seen[3] if seen and seen[:3] == stamp and not racy else _digest(full, st)
+            if not digest.startswith(("unreadable", "special")):
+                fresh[full] = stamp + [digest]
             key.update(f"{rel}\0{digest}\0".encode())
     if fresh != files or racy_seen:  # a new time: files recorded now are no longer racy next time
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -106,7 +133,7 @@ def _record_path(cache_dir: Path, out_dir: Path) -> Path:
 
 
 def _output_stamps(out_dir: Path) -> dict[str, list[int]]:
-    return {rel: [st.st_size, st.st_mtime_ns] for rel, _, st in _files(out_dir)}
+    return {rel: [st.st_size, st.st_mtime_ns] if st else [] for rel, _, st in _files(out_dir)}
 
 
 def record(cache_dir: Path, out_dir: Path, key: str, diagnostics: list[Diagnostic], result: dict) -> None:

@@ -143,7 +143,7 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs
 
     lock = status.lock_for_checks(site, diags) if checks else None
     load_diags = list(diags.items)
-    jobs = jobs or default_jobs(site)
+    jobs = max(1, min(jobs or default_jobs(site), len(site.sections)))
     weights = [sum(len(b.text) for b in s.bodies.values()) for s in site.sections]
     section_shards = split(list(range(len(site.sections))), weights, jobs)
     chart_ids = sorted(site.charts)
@@ -194,9 +194,10 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
     result = Result(diags)
     timer = _Timer(result.timings)
     key = None
+    roots = {"content": content_dir, "templates": templates_dir, "assets": assets_dir}
+    options = {"search": search, "cwd": os.getcwd()}
     if cache_dir is not None:
-        key = inputs.fingerprint({"content": content_dir, "templates": templates_dir, "assets": assets_dir},
-                                 {"search": search, "cwd": os.getcwd()}, cache_dir)
+        key = inputs.fingerprint(roots, options, cache_dir)
         last = inputs.replay(cache_dir, out_dir, key)
         timer.lap("inputs")
         if last is not None:  # the output is what this build would write: report, write nothing
@@ -206,8 +207,12 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
             return result
         inputs.forget(cache_dir, out_dir)
     chart_pool = start_charts(content_dir, cache_dir, jobs or min(cpus(), MAX_JOBS))
-    checked = load_and_check(content_dir, diags, timer, jobs=jobs, chart_pool=chart_pool,
-                             templates_dir=templates_dir, assets_dir=assets_dir, cache_dir=cache_dir)
+    try:
+        checked = load_and_check(content_dir, diags, timer, jobs=jobs, chart_pool=chart_pool,
+                                 templates_dir=templates_dir, assets_dir=assets_dir, cache_dir=cache_dir)
+    except BaseException:  # Ctrl-C during the load, say: the drawing is no longer wanted
+        chart_pool.close()
+        raise
     if checked is None:
         return result
     with checked:
@@ -219,7 +224,9 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
         result.files = len(manifest)
         result.pages = sum(1 for name in manifest if name.endswith(".html"))
         result.written = True
-        if key is not None:
+        # Recorded only if no input changed while this build read them: output made from an edit
+        # saved mid-build must not be replayed under the key of the files before it.
+        if key is not None and key == inputs.fingerprint(roots, options, cache_dir):
             inputs.record(cache_dir, out_dir, key, diags.items, {"files": result.files, "pages": result.pages})
     return result
 

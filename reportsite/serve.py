@@ -151,6 +151,7 @@ class Builder:
         self._manifest: dict[str, str] | None = None  # of the served site, after a good build
         self._renderer: Renderer | None = None  # kept between edits of section text
         self._tables: Tables | None = None  # where paragraphs and figures are, for that renderer
+        self._marker_cleared = False  # the manifest on disk marked untrusted by an edit's pages, until recorded again
 
     def build(self, changed: set[Path] | None = None) -> BuildState:
         """Build after `changed` (None: everything) and return the outcome."""
@@ -178,6 +179,7 @@ class Builder:
         self._tables = None
         if checked is not None and not diags.errors:
             # No search index in the preview: it would cost a second per edit.
+            self._marker_cleared = False  # publish records a new one
             self._manifest = publish(checked, self.out_dir, diags, timer, search=False,
                                      templates_dir=self.templates_dir, assets_dir=self.assets_dir,
                                      cache_dir=self.cache_dir)
@@ -258,7 +260,12 @@ class Builder:
             if checked.checks:
                 validate_global(checked.site, across)
             checked.global_diags = across.items
-            self._tables = tables(checked.site)
+            moved = tables(checked.site)
+            if self._tables is not None and moved != self._tables:
+                # Figure numbers or the sections of paragraphs changed: pages of sections not
+                # edited show them (figure labels, links), so every page is made again.
+                return None
+            self._tables = moved
         diags = Diagnostics()
         diags.extend(checked.load_diags)
         for i in sorted(shard.section_diags):
@@ -303,12 +310,19 @@ class Builder:
         finally:
             shutil.rmtree(parts_dir, ignore_errors=True)
         writer.finish(self.out_dir, self._manifest or {}, self._manifest or {})
+        self._marker_cleared = False
 
     def _put(self, rel: str, data: bytes | list) -> None:
         """Replace one file of the served site in one step: a request sees the old page or the new one."""
+        if not self._marker_cleared:
+            # Until _whole_report records the manifest, the one on disk no longer describes these
+            # files; a later build staging into this folder must not trust it to skip a write.
+            (self.out_dir / writer.DIRTY).write_bytes(b"")
+            self._marker_cleared = True
         tmp = self.out_dir / f".{os.getpid()}.tmp"
         put = writer.Writer(self.out_dir, {})
         put.put(tmp.name, data)
+        (self.out_dir / rel).parent.mkdir(parents=True, exist_ok=True)  # media/ may be new
         os.replace(tmp, self.out_dir / rel)
         if self._manifest is not None:
             self._manifest[rel] = put.manifest[tmp.name]

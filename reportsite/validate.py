@@ -9,6 +9,7 @@ the quantities and glossary terms of its Chinese paragraph.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -228,8 +229,13 @@ def _references(site: Site, diags: Diagnostics) -> None:
                 src = image.target
                 if re.match(r"[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/") or ".." in Path(src).parts:
                     diags.error(pos, f"image '{src}' must be a file in the section's folder")
+                elif any(part.startswith(".") for part in Path(src).parts):
+                    # The load skips hidden names, so their links were never checked: never publish through one.
+                    diags.error(pos, f"image '{src}' is a hidden file or in a hidden folder; it is not published")
                 elif not (section.dir / src).is_file():
                     diags.error(pos, f"image file not found: {display_path(section.dir / src)}")
+                elif not Path(os.path.realpath(section.dir / src)).is_relative_to(os.path.realpath(site.content_dir)):
+                    diags.error(pos, f"image '{src}' is a symbolic link to a file outside the content directory")
 
 
 def _charts(site: Site, diags: Diagnostics) -> None:

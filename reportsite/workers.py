@@ -83,14 +83,18 @@ class _Child:
         self._up = os.fdopen(up_r, "rb")
 
     def start(self, name: str, args: tuple) -> None:
-        _send(self._down, (name, args))
+        try:
+            _send(self._down, (name, args))
+        except OSError:  # it died (killed for memory, say); result() says so
+            self._pending = False
+            return
         self._pending = True
 
     def result(self) -> Any:
         self._pending = False
         try:
             ok, value = _receive(self._up)
-        except EOFError:
+        except (EOFError, OSError, pickle.UnpicklingError, ValueError):  # gone, or cut off mid-reply
             raise WorkerError("a build worker stopped unexpectedly") from None
         if not ok:
             raise WorkerError(f"in a build worker:\n{value}")

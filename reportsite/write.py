@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Mapping
 
 MARKER = ".reportsite"  # the manifest; also marks a directory this tool built, so it may replace it
+DIRTY = ".reportsite-dirty"  # files were changed after the manifest was recorded (the preview's edits)
 RENAME_EXCHANGE = 2
 AT_FDCWD = -100
 
@@ -67,10 +68,14 @@ def stage_dir(out: Path) -> Path:
 
 
 def read_manifest(stage: Path) -> dict[str, str]:
+    """The files a directory holds and their digests; a digest no file matches where they may have changed."""
     try:
-        return json.loads((stage / MARKER).read_text(encoding="utf-8"))
+        manifest = json.loads((stage / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    if (stage / DIRTY).exists():  # the names still say what to remove; the digests can no longer skip a write
+        return dict.fromkeys(manifest, "")
+    return manifest
 
 
 class Writer:
@@ -146,6 +151,7 @@ def finish(stage: Path, manifest: dict[str, str], old: dict[str, str]) -> None:
         (stage / rel).unlink(missing_ok=True)
     _remove_empty_dirs(stage)
     (stage / MARKER).write_text(json.dumps(manifest, sort_keys=True, indent=0), encoding="utf-8")
+    (stage / DIRTY).unlink(missing_ok=True)
 
 
 def write_files(files: Mapping[str, bytes], stage: Path) -> int:

@@ -57,6 +57,9 @@ def test_check_writes_nothing(content_copy, tmp_path):
 def test_usage_errors_exit_2():
     assert run("frobnicate").returncode == 2
     assert run("--out").returncode == 2
+    for jobs in ("0", "-1", "65", "two"):  # not a traceback from deep in the pipeline
+        result = run("check", "--jobs", jobs)
+        assert result.returncode == 2 and "--jobs: expected a whole number from 1 to 64" in result.stderr
 
 
 def test_two_builds_are_byte_identical(tmp_path):
@@ -121,3 +124,62 @@ def test_a_template_error_in_a_worker_is_reported_and_nothing_is_written(tmp_pat
     assert not result.written and not out.exists()
     assert [str(d) for d in result.diagnostics.sorted()] == [
         f"{page}:4:1: error: template error: Expected an expression, got 'end of statement block'"]
+
+
+def test_a_template_reached_through_a_symbolic_link_is_fingerprinted_by_its_text(tmp_path):
+    # An edit to the linked file must not let the no-change rebuild keep pages made from the old text.
+    from reportsite import pipeline
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    footer = shared / "search-form.html"
+    footer.write_text((ROOT / "templates" / "search-form.html").read_text("utf-8"), "utf-8")
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "search-form.html").unlink()
+    (templates / "search-form.html").symlink_to(footer)
+    out, cache = tmp_path / "out", tmp_path / "cache"
+
+    def build() -> pipeline.Result:
+        return pipeline.build(ROOT / "content", out, templates_dir=templates, cache_dir=cache, search=False)
+
+    assert build().written
+    footer.write_text(footer.read_text("utf-8") + "<!-- linked edit -->\n", "utf-8")
+    result = build()
+    assert "load" in result.timings  # built again, not replayed
+    assert "linked edit" in (out / "en" / "index.html").read_text("utf-8")
+
+
+def test_a_named_pipe_in_the_content_is_reported_not_waited_for(content_copy, tmp_path):
+    import os
+
+    os.mkfifo(content_copy / "sections" / "01-introduction" / "notes.txt")
+    result = run("--out", str(tmp_path / "out"), "--content", str(content_copy), "--cache", str(tmp_path / "c"),
+                 "--no-search")  # run() has a timeout: a read of the pipe would block forever
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "notes.txt:1:1: warning: unexpected file in a section folder" in result.stderr
+
+
+def test_an_edit_saved_during_a_build_is_not_replayed_after_it_is_undone(content_copy, tmp_path, monkeypatch):
+    # The key is taken before the files are read: output made from a newer save must not be
+    # recorded under it, or undoing that save would bring back pages that still show it.
+    from reportsite import load, pipeline
+
+    body = content_copy / "sections" / "01-introduction" / "body.en.md"
+    before = body.read_text("utf-8")
+    during = before.replace("a series of transformative initiatives", "a series of bold transformative initiatives")
+    real_load = load.load_site
+
+    def load_after_a_save(content_dir, diags):
+        body.write_text(during, "utf-8")
+        return real_load(content_dir, diags)
+
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    monkeypatch.setattr(load, "load_site", load_after_a_save)
+    assert pipeline.build(content_copy, out, cache_dir=cache, search=False).written
+    monkeypatch.undo()
+    page = out / "en" / "introduction" / "index.html"
+    assert "bold transformative" in page.read_text("utf-8")
+    body.write_text(before, "utf-8")  # undone
+    pipeline.build(content_copy, out, cache_dir=cache, search=False)
+    assert "bold transformative" not in page.read_text("utf-8")

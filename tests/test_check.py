@@ -63,6 +63,14 @@ def _symlink_outside(content: Path) -> None:
     link.symlink_to(secret)
 
 
+def _hidden_link_outside(content: Path) -> None:
+    # The load skips hidden names: a hidden link to a folder outside content/ must not publish its files.
+    outside = content.parent / "outside"
+    outside.mkdir()
+    (outside / "board.png").write_bytes(b"\x89PNG private")
+    (content / GAMMA / ".h").symlink_to(outside)
+
+
 def _huge_paragraph(content: Path) -> None:
     path = content / GAMMA / "body.en.md"
     path.write_text(path.read_text("utf-8") + "\n6. " + "word " * 1_000_000 + "\n", "utf-8")
@@ -76,6 +84,7 @@ MUTATIONS: dict[str, Callable[[Path], None]] = {
     "file-name-with-spaces": lambda c: (c / GAMMA / "board photo.png").write_bytes(b"\x89PNG"),
     "file-name-non-ascii": lambda c: (c / GAMMA / "执行局.png").write_bytes(b"\x89PNG"),
     "symlink-outside-content": _symlink_outside,
+    "image-through-hidden-link": _hidden_link_outside,
 }
 # Applied after the lock file is written: the Chinese changes, the English does not.
 AFTER_LOCK: dict[str, Callable[[Path], None]] = {

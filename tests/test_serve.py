@@ -269,3 +269,25 @@ def test_a_bug_in_a_build_is_shown_and_the_next_save_retries(preview: serve.Prev
     monkeypatch.undo()
     edit(content_copy / SECTION / "body.en.md", NEW, OLD)
     wait_until(preview, PAGE, lambda status, body: status == 200 and OLD.encode() in body)
+
+
+def test_an_edit_that_renumbers_figures_rebuilds_the_pages_of_other_sections(content_copy: Path, tmp_path: Path) -> None:
+    # A chart placed in an earlier section makes the later figure "Figure 2" on a page nobody edited.
+    chart = content_copy / "charts" / "deficit-2018.yaml"
+    (content_copy / "charts" / "early.yaml").write_text(
+        chart.read_text("utf-8").replace("id: deficit-2018", "id: early", 1), "utf-8")
+    builder = serve.Builder(content_copy, tmp_path / "out", cache_dir=tmp_path / "cache")
+    assert builder.build(None).ok
+    later = tmp_path / "out" / "en" / "restructuring" / "index.html"
+    assert 'id="fig-1"' in later.read_text("utf-8")
+    edited = []
+    for lang in ("en", "zh"):
+        body = content_copy / "sections" / "01-introduction" / "01-strategic-plan" / f"body.{lang}.md"
+        body.write_text(body.read_text("utf-8").rstrip("\n") + "\n\n```chart\nearly\n```\n", "utf-8")
+        edited.append(body)
+    state = builder.build(set(edited))
+    assert state.ok, [str(d) for d in state.diagnostics]
+    if state.then is not None:
+        state.then()
+    page = later.read_text("utf-8")
+    assert 'id="fig-2"' in page and 'id="fig-1"' not in page

@@ -149,3 +149,22 @@ def test_unchanged_files_are_not_rewritten(tmp_path):
         write.commit(stage, out)
     stage = write.stage_dir(out)
     assert write.write_files({"a.html": b"a", "b.html": b"B"}, stage) == 1
+
+
+def test_files_changed_after_the_manifest_was_recorded_are_rewritten(tmp_path):
+    # The preview replaces pages of the served folder in place; that folder later becomes the
+    # spare a build stages into, and its manifest must not make the build keep an edited page.
+    out = tmp_path / "site"
+    for _ in range(2):
+        stage = write.stage_dir(out)
+        write.write_files({"a.html": b"aaa", "gone.html": b"g"}, stage)
+        write.commit(stage, out)
+    (out / "a.html").write_bytes(b"AAA")  # same size, other bytes: as the preview's edit leaves it
+    (out / write.DIRTY).write_bytes(b"")
+    stage = write.stage_dir(out)
+    write.commit(stage, out)  # served: the other folder; the edited one is now the spare
+    stage = write.stage_dir(out)
+    write.write_files({"a.html": b"aaa"}, stage)
+    write.commit(stage, out)
+    assert (out / "a.html").read_bytes() == b"aaa"
+    assert sorted(p.name for p in out.iterdir()) == [".reportsite", "a.html"]
