@@ -151,7 +151,7 @@ class Builder:
         self._manifest: dict[str, str] | None = None  # of the served site, after a good build
         self._renderer: Renderer | None = None  # kept between edits of section text
         self._tables: Tables | None = None  # where paragraphs and figures are, for that renderer
-        self._marker_cleared = False  # the manifest on disk marked untrusted by an edit's pages, until recorded again
+        self._marked_dirty = False  # the manifest on disk marked untrusted by an edit's pages, until recorded again
 
     def build(self, changed: set[Path] | None = None) -> BuildState:
         """Build after `changed` (None: everything) and return the outcome."""
@@ -179,7 +179,7 @@ class Builder:
         self._tables = None
         if checked is not None and not diags.errors:
             # No search index in the preview: it would cost a second per edit.
-            self._marker_cleared = False  # publish records a new one
+            self._marked_dirty = False  # publish records a new one
             self._manifest = publish(checked, self.out_dir, diags, timer, search=False,
                                      templates_dir=self.templates_dir, assets_dir=self.assets_dir,
                                      cache_dir=self.cache_dir)
@@ -221,11 +221,13 @@ class Builder:
     def _edit(self, edits: dict[Path, tuple[int, str]], start: float, timer: _Timer) -> BuildState | None:
         """Re-read, re-parse and re-check the edited sections, and write their pages.
 
-        The checks across sections run again in full (on the slim parse); only
-        the edited sections are parsed. The whole-report pages hold every
+        Only the edited sections are parsed. The checks across sections run
+        again (on the slim parse) unless the edit left that parse equal; if it
+        moved a figure number or a paragraph to another section, pages of
+        other sections change too, and the full build runs. The whole-report pages hold every
         section: they are rebuilt just after the edited pages are served
         (BuildState.then), and the preview holds requests for them until then.
-        None: a case for the full build (a front matter that no longer loads).
+        None: a case for the full build (a front matter that no longer loads, numbering moved).
         """
         from . import load
 
@@ -310,15 +312,15 @@ class Builder:
         finally:
             shutil.rmtree(parts_dir, ignore_errors=True)
         writer.finish(self.out_dir, self._manifest or {}, self._manifest or {})
-        self._marker_cleared = False
+        self._marked_dirty = False
 
     def _put(self, rel: str, data: bytes | list) -> None:
         """Replace one file of the served site in one step: a request sees the old page or the new one."""
-        if not self._marker_cleared:
+        if not self._marked_dirty:
             # Until _whole_report records the manifest, the one on disk no longer describes these
             # files; a later build staging into this folder must not trust it to skip a write.
             (self.out_dir / writer.DIRTY).write_bytes(b"")
-            self._marker_cleared = True
+            self._marked_dirty = True
         tmp = self.out_dir / f".{os.getpid()}.tmp"
         put = writer.Writer(self.out_dir, {})
         put.put(tmp.name, data)
