@@ -19,7 +19,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from . import inputs
@@ -124,7 +123,8 @@ def start_charts(content_dir: Path, cache_dir: Path | None, jobs: int) -> Pool:
 def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs: int | None = None,
                    chart_pool: Pool | None = None, templates_dir: Path = TEMPLATES, assets_dir: Path = ASSETS,
                    cache_dir: Path | None = CACHE) -> Checked | None:
-    """Load, parse and check. The result (to be closed by the caller) takes `chart_pool` along."""
+    """Load, parse and check. The result (to be closed by the caller) takes `chart_pool` along;
+    the caller closes it when there is no result."""
     from .load import load_site
     from .shard import Shard, split
     from .validate import validate_global
@@ -133,8 +133,6 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs
     site = load_site(content_dir, diags)
     timer.lap("load")
     if site is None:
-        if chart_pool is not None:
-            chart_pool.close()
         return None
     # Cross-checks over a site with unreadable files would only echo those
     # errors (a dropped section "misses" its paragraphs): report the causes.
@@ -146,7 +144,6 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs
     jobs = max(1, min(jobs or default_jobs(site), len(site.sections)))
     weights = [sum(len(b.text) for b in s.bodies.values()) for s in site.sections]
     section_shards = split(list(range(len(site.sections))), weights, jobs)
-    chart_ids = sorted(site.charts)
     shards = [Shard(site, i, ids, lock=lock, templates_dir=templates_dir, assets_dir=assets_dir,
                     cache_dir=cache_dir) for i, ids in enumerate(section_shards)]
     pool = Pool(shards)
@@ -166,8 +163,6 @@ def load_and_check(content_dir: Path, diags: Diagnostics, timer: _Timer, *, jobs
         timer.lap("validate")
     except BaseException:
         pool.close()
-        if chart_pool is not None:
-            chart_pool.close()
         raise
     return Checked(site, pool, None, shards, load_diags, across.items, checks, chart_pool)
 
@@ -214,6 +209,7 @@ def build(content_dir: Path, out_dir: Path, *, strict: bool = False, search: boo
         chart_pool.close()
         raise
     if checked is None:
+        chart_pool.close()
         return result
     with checked:
         if diags.errors or (strict and diags.warnings):
@@ -256,14 +252,12 @@ def publish(checked: Checked, out_dir: Path, diags: Diagnostics, timer: _Timer, 
         old = writer.read_manifest(stage)
         tables_ = tables(site)
         shutil.rmtree(stage / "pagefind", ignore_errors=True)  # the spare holds an older index, or none is wanted
-        items = None
-        if search:
+        if search:  # while the charts are drawn
             from . import search as search_stage
 
             found: list[dict[str, list[dict]]] = checked.pool.call("records", tables_)
             items = [r for lang in site.report.languages
                      for r in [search_stage.summary_record(site, lang)] + [x for f in found for x in f[lang]]]
-        if items is not None:  # while the charts are drawn
             search_stage.build_index(site, stage, diags, cache_dir, items)
             timer.lap("search")
         if checked.chart_files is None:
