@@ -1,9 +1,11 @@
 // The search box. site.js imports this module on the reader's first use of
 // the box; only then is Pagefind (/pagefind/pagefind.js, its wasm and the
 // index chunks a query needs) downloaded. The bundle holds one index per
-// language: the page's own by default, the other one merged in when the
-// reader ticks "both languages". Results are paragraphs, figures, footnotes
-// and section titles; every one links to the same place in the other language.
+// language: the page's own by default, each other language's merged in, in
+// its own language, when the reader ticks "Also search the … text". Results
+// are paragraphs, figures, footnotes and section titles; every one links to
+// the same place in each other language (the same path under another
+// language's folder: every language has the same slugs and ids).
 // Everything is built with DOM calls: the only markup taken from Pagefind is
 // its <mark> around matched words, rebuilt here as elements.
 
@@ -18,22 +20,30 @@ const CJK = /[\u3000-\u9fff\uf900-\ufaff\uff00-\uffef]/;
 let pagefind = null;
 const instances = {};
 
+// The page's language (its folder) and the others, with the labels results use for them.
 function page() {
   const form = document.querySelector("[data-search]");
-  return { lang: document.body.dataset.lang, other: form.dataset.other, otherTag: form.dataset.otherTag };
+  const others = JSON.parse(form.dataset.others || "[]");
+  return { lang: document.body.dataset.lang, tag: document.documentElement.lang, others, same: form.dataset.sameHere };
 }
 
-function instance(both) {
-  const key = both ? "both" : "own";
+// The same place in another language: /en/land/#para-49 -> /fr/land/#para-49.
+function sameIn(url, from, to) {
+  return url.replace(new RegExp("^/" + from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "/"), "/" + to + "/");
+}
+
+function instance(also) {
+  const key = also.map((o) => o.path).sort().join(" ");
   instances[key] ??= (async () => {
     pagefind ??= await import(BUNDLE + "pagefind.js");
     const pf = pagefind.createInstance(); // the page's language, from <html lang>
     await pf.options({ ranking: RANKING });
-    // The same bundle, the other language's index. Pagefind skips a merge
+    // The same bundle, another language's index each. Pagefind skips a merge
     // when its own base path (here "/pagefind/") starts with the merged path,
     // to avoid merging an index into itself: the absolute URL is not skipped.
-    const other = page().other;
-    if (both && other) await pf.mergeIndex(new URL(BUNDLE, location.href).href, { language: other, ranking: RANKING });
+    for (const other of also) {
+      await pf.mergeIndex(new URL(BUNDLE, location.href).href, { language: other.search, ranking: RANKING });
+    }
     return pf;
   })();
   return instances[key];
@@ -58,9 +68,9 @@ function phraseOf(term) {
 
 // Pagefind's order, except that among the first RERANK results those holding
 // the query as written come first (Pagefind scores words, not phrases), and
-// with both languages, the page's own language before the other.
-export async function find(term, both = false, limit = SHOWN) {
-  const pf = await instance(both);
+// with other languages, the page's own language before the others.
+export async function find(term, also = [], limit = SHOWN) {
+  const pf = await instance(also);
   const search = await pf.search(term);
   const head = await Promise.all(search.results.slice(0, Math.max(RERANK, limit)).map((r) => r.data()));
   const q = query(term);
@@ -94,7 +104,7 @@ function view(d, q) {
   const url = u.origin === location.origin ? u.pathname + u.hash : d.url;
   return {
     url, href: withTerms(url, hl), lang: d.meta.lang, kind: d.meta.kind, title: d.meta.title,
-    para: d.meta.para || "", label: d.meta.label || "", other: d.meta.other, excerpt: parts,
+    para: d.meta.para || "", label: d.meta.label || "", excerpt: parts,
   };
 }
 
@@ -148,18 +158,27 @@ function el(tag, attrs = {}, ...children) {
 
 const fmt = (template, values) => template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? values[k] : m));
 
+// "1 result", "2 results": the string for the number's plural category (CLDR's, through Intl).
+function count(forms, n, tag) {
+  let table = forms;
+  try { table = JSON.parse(forms); } catch (e) { return fmt(forms, { count: n }); }
+  if (typeof table === "string") return fmt(table, { count: n });
+  const category = new Intl.PluralRules(tag).select(n);
+  return fmt(table[category] ?? table.other, { count: n });
+}
+
 export function attach(form) {
   if (form.dataset.attached) return;
   form.dataset.attached = "true";
   const ui = form.dataset;
   const input = form.querySelector("input[type=search]");
   const here = page();
-  const box = el("input", { type: "checkbox", id: "search-both" });
+  const boxes = here.others.map((o) => [o, el("input", { type: "checkbox", id: "search-also-" + o.path })]);
   const status = el("p", { class: "search-status", role: "status", "aria-live": "polite" });
   const list = el("ul", { class: "search-results", id: "search-results" });
   const more = el("button", { type: "button", class: "search-more" }, ui.more);
-  const panel = el("div", { class: "search-panel", id: "search-panel" },
-    el("label", { class: "search-both", for: "search-both" }, box, ui.both), status, list, more);
+  const choices = boxes.map(([o, box]) => el("label", { class: "search-also", for: box.id }, box, o.also));
+  const panel = el("div", { class: "search-panel", id: "search-panel" }, ...choices, status, list, more);
   panel.hidden = true;
   form.append(panel);
   input.setAttribute("aria-controls", panel.id);
@@ -169,6 +188,7 @@ export function attach(form) {
   let limit = SHOWN;
   const links = () => Array.from(list.querySelectorAll("a.r-link"));
   const close = () => { panel.hidden = true; };
+  const also = () => boxes.filter(([, box]) => box.checked).map(([o]) => o);
 
   async function run() {
     const term = input.value.trim();
@@ -177,16 +197,16 @@ export function attach(form) {
     panel.hidden = false;
     status.textContent = ui.loading;
     let out = null;
-    try { out = await find(term, box.checked, limit); } catch (e) { console.warn("search:", e); }
+    try { out = await find(term, also(), limit); } catch (e) { console.warn("search:", e); }
     if (n !== seq) return; // a later keystroke has its own search
-    list.replaceChildren(...(out ? out.results : []).map((r) => item(r, here, ui)));
-    status.textContent = out && out.total ? fmt(ui.count, { count: out.total }) : ui.none;
+    list.replaceChildren(...(out ? out.results : []).map((r) => item(r, here)));
+    status.textContent = out && out.total ? count(ui.count, out.total, here.tag) : ui.none;
     more.hidden = !out || out.total <= limit;
   }
   const later = () => { clearTimeout(timer); limit = SHOWN; timer = setTimeout(run, 120); };
 
   input.addEventListener("input", later);
-  box.addEventListener("change", () => { limit = SHOWN; run(); });
+  for (const [, box] of boxes) box.addEventListener("change", () => { limit = SHOWN; run(); });
   more.addEventListener("click", () => { limit += SHOWN; run(); });
   input.addEventListener("focus", () => { if (input.value.trim()) panel.hidden = false; });
   form.addEventListener("submit", (e) => {
@@ -215,18 +235,24 @@ export function attach(form) {
   run(); // the keystroke that loaded this module
 }
 
-function item(r, here, ui) {
+// One result: its link (in its own language and direction), where it is, the text around
+// the words found, and the same place in each other language.
+function item(r, here) {
   const own = r.lang === here.lang;
-  const tag = own ? document.documentElement.lang : here.otherTag;
+  const lang = own ? { path: here.lang, tag: here.tag, dir: document.documentElement.dir }
+    : here.others.find((o) => o.path === r.lang) || { path: r.lang, tag: r.lang, dir: "auto", name: r.lang };
   const marked = () => r.excerpt.map(([text, on]) => (on ? el("mark", {}, text) : text));
   const where = r.kind === "para" ? fmt(document.body.dataset.paragraph || "{n}", { n: r.para }) : r.label;
   // A section's record is its title: the title itself shows the marks.
   const section = r.kind === "section";
-  const link = el("a", { class: "r-link", href: r.href, hreflang: own ? null : tag },
-    el("span", { class: "r-title", lang: tag }, ...(section ? marked() : [r.title])));
-  if (where) link.append(" ", el("span", { class: "r-meta", lang: r.kind === "para" ? null : tag }, where));
-  if (!own) link.append(" ", el("span", { class: "r-lang" }, ui.otherName));
-  const other = el("a", { class: "r-other", href: r.other, hreflang: own ? here.otherTag : document.documentElement.lang },
-    own ? ui.inOther : ui.inPage);
-  return section ? el("li", {}, link, " ", other) : el("li", {}, link, el("p", { class: "r-excerpt", lang: tag }, ...marked()), other);
+  const link = el("a", { class: "r-link", href: r.href, hreflang: own ? null : lang.tag },
+    el("span", { class: "r-title", lang: lang.tag, dir: lang.dir }, ...(section ? marked() : [r.title])));
+  if (where) link.append(" ", el("bdi", { class: "r-meta", lang: r.kind === "para" ? null : lang.tag }, where));
+  if (!own) link.append(" ", el("span", { class: "r-lang" }, lang.name));
+  const targets = [{ path: here.lang, tag: here.tag, same: here.same }, ...here.others].filter((o) => o.path !== r.lang);
+  const others = targets.map((o) => el("a", { class: "r-other", href: sameIn(r.url, r.lang, o.path), hreflang: o.tag },
+    o.same));
+  const tail = others.length ? [el("p", { class: "r-others" }, ...others.flatMap((a, i) => (i ? [" · ", a] : [a])))] : [];
+  const body = section ? [] : [el("p", { class: "r-excerpt", lang: lang.tag, dir: lang.dir }, ...marked())];
+  return el("li", {}, link, ...body, ...tail);
 }

@@ -74,23 +74,32 @@
     live.textContent = "";
     setTimeout(() => { live.textContent = data.copied + ": " + text; }, 50);
   }
+  // The permanent address of a place on this page: the production URL (the canonical link), not the preview's.
+  const canonical = document.querySelector("link[rel=canonical]");
+  const permalink = (id) => (canonical ? canonical.href.split("#")[0] : location.origin + location.pathname) + "#" + id;
   for (const para of document.querySelectorAll(".para[id]")) {
-    const n = para.id.slice(5);
+    // Numbered paragraphs are cited by number ("…, para. 49."); the others by the report and their link.
+    const n = para.querySelector(".pnum") ? para.id.slice(5) : "";
     const tools = document.createElement("span");
     tools.className = "ptools";
-    const label = fmt(data.paragraph || "{n}", { n });
+    const label = n ? fmt(data.paragraph || "{n}", { n }) : "";
     const linkBtn = document.createElement("button");
     linkBtn.type = "button";
     linkBtn.textContent = data.linkShort;
-    linkBtn.setAttribute("aria-label", data.copyLink + " · " + label);
-    linkBtn.addEventListener("click", () => copy(location.origin + location.pathname + "#" + para.id));
+    linkBtn.setAttribute("aria-label", data.copyLink + (label ? " · " + label : ""));
+    linkBtn.addEventListener("click", () => copy(permalink(para.id)));
     const citeBtn = document.createElement("button");
     citeBtn.type = "button";
     citeBtn.textContent = data.citeShort;
-    citeBtn.setAttribute("aria-label", data.copyCitation + " · " + label);
-    citeBtn.addEventListener("click", () => copy(fmt(data.citation, { symbol: data.symbol, n })));
+    citeBtn.setAttribute("aria-label", data.copyCitation + (label ? " · " + label : ""));
+    citeBtn.addEventListener("click", () => copy((n ? fmt(data.cite, { n }) : data.citeReport) + " " + permalink(para.id)));
     tools.append(linkBtn, citeBtn);
     para.appendChild(tools);
+  }
+  // The cover's and figures' "Copy the citation": shown only where the script can copy.
+  for (const button of document.querySelectorAll("button[data-copy-text]")) {
+    button.hidden = false;
+    button.addEventListener("click", () => copy(button.dataset.copyText));
   }
 
   // 3. Footnotes readable in place, on hover and on keyboard focus.

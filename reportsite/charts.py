@@ -1,12 +1,12 @@
 """The charts stage: chart data files to figures, data files and page data.
 
-Input: one YAML file per chart, ``content/charts/<id>.yaml``, and the site's
-languages. Output: a `ChartSpec` per file (`load_chart`); for every chart and
-language a light and a dark SVG and a CSV of the data, named by content hash
-(`render_assets`); and what the page template needs to show a figure with
-its data table and source paragraphs (`figure_view`).
+Input: one YAML file per chart, ``content/charts/<id>.yaml``, the report's
+languages and the theme's chart fonts. Output: a `ChartSpec` per file
+(`load_chart`); for every chart and language a light and a dark SVG and a
+PNG at print resolution (`draw_charts`, cached); the CSV and JSON of the
+data; and what the page templates need to show a figure (`figure_view`).
 
-The file format (every text has one entry per language)::
+The file format (every text has one entry per language of the report)::
 
     id: deficit-2018            # the file name without .yaml
     type: bar                   # bar, grouped-bar, horizontal-bar, stacked-bar, line
@@ -25,11 +25,14 @@ The file format (every text has one entry per language)::
           - {value: 12.9, source: para-18, derived: {zh: ..., en: ...}}
 
 A point with ``derived`` is not printed in the report; the text says how it
-was obtained. Charts are drawn by matplotlib with the site's own font, text
-as paths; matplotlib is imported only when a chart is not in the cache.
+was obtained. Charts are drawn by matplotlib with the theme's fonts (a list:
+a character the first lacks comes from the next), text as paths; matplotlib
+3.11 shapes and orders Arabic and other complex scripts itself (libraqm).
+matplotlib is imported only when a chart is not in the cache.
 """
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import importlib.metadata
@@ -43,23 +46,30 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
-from .errors import ROOT, Diagnostics, SourcePos, display_path
-from .textfile import read_text
+from .errors import Diagnostics, SourcePos
 from .yamlschema import Ctx, Dict, Enum, List, Map, Num, Schema, Str, load, pos_of
 
 if TYPE_CHECKING:  # only for hints: importing matplotlib is what the cache saves
     from matplotlib.figure import Figure
 
+    from .model import Report
+
 TYPES = ("bar", "grouped-bar", "horizontal-bar", "stacked-bar", "line")
 MULTI_SERIES_TYPES = ("grouped-bar", "stacked-bar")
 ID = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-SOURCE = re.compile(r"para-([1-9][0-9]*)")
-FONT = ROOT / "assets" / "fonts" / "NotoSansSC-Regular.otf"
+SOURCE = re.compile(r"para-[1-9][0-9]{0,5}|p-[a-z0-9]+(?:-[a-z0-9]+)*-[1-9][0-9]{0,4}")
 DERIVED_MARK = "*"
+# Limits a chart must keep: a figure beyond them is unreadable, and drawing it costs minutes.
+MAX_CATEGORIES = 60
+MAX_SERIES = 12
+MAX_VALUE = 1e15
+# The theme's chart fonts, in fallback order, as files of its assets (the project may replace them).
+FONTS = ("fonts/NotoSansSC-Regular.otf", "fonts/NotoSansArabic-Regular.ttf", "fonts/NotoSans-Regular.ttf")
 
 # Everything that decides how a chart looks; part of the cache key.
 STYLE: dict[str, Any] = {
     "size_pt": [480, 300],  # 640 x 400 CSS px
+    "print_dpi": 300,
     "font_pt": {"category": 14, "value": 14, "tick": 13, "unit": 13, "legend": 14},
     "bar_span": 0.72,  # share of a category's slot taken by its bars
     "hatch": "///",  # derived values: outlined and hatched, as estimates
@@ -79,7 +89,7 @@ HASH_LEN = 8
 @dataclass(frozen=True)
 class Point:
     value: float
-    paragraph: int
+    paragraph: str  # the source paragraph's id: para-49, or p-<section>-<n> where paragraphs have no numbers
     value_pos: SourcePos
     source_pos: SourcePos
     derived: dict[str, str] | None
@@ -109,6 +119,34 @@ class ChartSpec:
     category_pos: dict[str, tuple[SourcePos, ...]]
     series: tuple[Series, ...]
 
+    def paragraphs(self) -> list[str]:
+        """The source paragraphs' ids, in reading order of their numbers."""
+        def order(pid: str) -> tuple[int, int, str]:
+            return (0, int(pid[5:]), "") if pid.startswith("para-") else (1, int(pid.rsplit("-", 1)[1]), pid)
+        return sorted({p.paragraph for s in self.series for p in s.points}, key=order)
+
+
+@dataclass(frozen=True)
+class ChartLanguage:
+    """What drawing a chart needs of one language (picklable, for the drawing process)."""
+
+    tag: str
+    group: str  # the report's own thousands separator for this language, or "" for CLDR's
+
+    def number(self, value: float, decimals: int = 1) -> str:
+        """A value as this language writes it: CLDR's symbols and digits, the report's grouping."""
+        from babel.numbers import format_decimal
+
+        from .languages import language
+
+        lang = language(self.tag)
+        text = format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=lang.locale,
+                              numbering_system="default")
+        if self.group:
+            # A space between digit groups must not break: a no-break space.
+            text = text.replace(lang.group, "\u00a0" if self.group == " " else self.group)
+        return text
+
 
 # ---------------------------------------------------------------- loading
 
@@ -125,25 +163,26 @@ class _Located(Schema):
 
 def _schema(languages: tuple[str, ...]) -> Map:
     def per_lang(name: str, item: Schema | None = None) -> Dict:
-        return Dict(item or Str(), keys=languages, name=name)
+        return Dict(item or Str(max_len=2000), keys=languages, name=name)
 
     point = Map(
         {
             "value": Num(),
-            "source": Str(pattern=SOURCE.pattern, hint="write para-N, N being the report's paragraph number"),
+            "source": Str(pattern=SOURCE.pattern, hint="write para-N, N being the report's paragraph number "
+                                                       "(p-SECTION-N for the Nth paragraph of a section without numbers)"),
             "derived": per_lang("derived"),
         },
         required=("value", "source"),
         name="point",
     )
     series = Map(
-        {"id": Str(pattern=ID, hint="lowercase letters, digits and hyphens"), "label": per_lang("label"),
+        {"id": Str(pattern=ID, max_len=64, hint="lowercase letters, digits and hyphens"), "label": per_lang("label"),
          "points": List(point, min_items=1)},
         required=("id", "label", "points"),
         name="series",
     )
     fields: dict[str, Schema] = {
-        "id": Str(pattern=ID, hint="lowercase letters, digits and hyphens"),
+        "id": Str(pattern=ID, max_len=64, hint="lowercase letters, digits and hyphens, at most 64"),
         "type": Enum(*TYPES),
         "unit": per_lang("unit"),
         "title": per_lang("title"),
@@ -151,7 +190,7 @@ def _schema(languages: tuple[str, ...]) -> Map:
         "alt": per_lang("alt"),
         "description": per_lang("description"),
         "category_label": per_lang("category_label"),
-        "categories": per_lang("categories", List(_Located(Str()), min_items=1)),
+        "categories": per_lang("categories", List(_Located(Str(max_len=200)), min_items=1)),
         "series": List(series, min_items=1),
     }
     required = tuple(k for k in fields if k != "category_label")
@@ -162,21 +201,22 @@ def _texts(mapping: dict[str, Any], languages: tuple[str, ...]) -> dict[str, str
     return {lang: mapping[lang] for lang in languages}
 
 
-def load_chart(path: Path, languages: tuple[str, ...], diags: Diagnostics) -> ChartSpec | None:
-    """The chart in `path`, or None after reporting every problem found."""
-    shown = display_path(path)
-    text = read_text(path, diags)
-    if text is None:
-        return None
+def load_chart(text: str, shown: str, stem: str, report: Report, diags: Diagnostics) -> ChartSpec | None:
+    """The chart in one file's text, or None after reporting every problem found."""
+    languages = report.tags
     before = diags.errors
     data = load(text, shown, _schema(languages), diags)
     if data is None or diags.errors > before:
         return None
-
-    if data["id"] != path.stem:
-        diags.error(pos_of(data, "id"), f"id '{data['id']}' differs from the file name '{path.stem}'; they must be the same")
+    if data["id"] != stem:
+        diags.error(pos_of(data, "id"), f"id '{data['id']}' differs from the file name '{stem}'; they must be the same")
     cats = data["categories"]
     count = len(cats[languages[0]])
+    if count > MAX_CATEGORIES:
+        diags.error(pos_of(data, "categories"), f"{count} categories; a chart has at most {MAX_CATEGORIES}: "
+                                                "split it, or give the full data as a table")
+    if len(data["series"]) > MAX_SERIES:
+        diags.error(pos_of(data, "series"), f"{len(data['series'])} series; a chart has at most {MAX_SERIES}")
     for lang in languages[1:]:
         if len(cats[lang]) != count:
             diags.error(pos_of(cats, lang), f"{len(cats[lang])} categories in '{lang}' but {count} in "
@@ -189,6 +229,10 @@ def load_chart(path: Path, languages: tuple[str, ...], diags: Diagnostics) -> Ch
         if len(s["points"]) != count:
             diags.error(pos_of(s, "points"), f"series '{s['id']}' has {len(s['points'])} point"
                                              f"{'s' * (len(s['points']) != 1)} but there are {count} categories")
+        for p in s["points"]:
+            if abs(p["value"]) > MAX_VALUE:
+                diags.error(pos_of(p, "value"), f"value beyond ±{MAX_VALUE:.0e}: state the unit in thousands or "
+                                                "millions instead")
     if data["type"] in MULTI_SERIES_TYPES and len(data["series"]) < 2:
         diags.error(pos_of(data, "type"), f"a {data['type']} chart needs at least two series; use 'bar' for one")
     if diags.errors > before:
@@ -201,8 +245,8 @@ def load_chart(path: Path, languages: tuple[str, ...], diags: Diagnostics) -> Ch
             label_pos={lang: pos_of(s["label"], lang) for lang in languages},
             points=tuple(
                 Point(
-                    value=p["value"],
-                    paragraph=int(SOURCE.fullmatch(p["source"]).group(1)),  # type: ignore[union-attr]
+                    value=float(p["value"]) if isinstance(p["value"], float) else p["value"],
+                    paragraph=p["source"],
                     value_pos=pos_of(p, "value"),
                     source_pos=pos_of(p, "source"),
                     derived=_texts(p["derived"], languages) if "derived" in p else None,
@@ -230,51 +274,63 @@ def load_chart(path: Path, languages: tuple[str, ...], diags: Diagnostics) -> Ch
     )
 
 
-def source_refs(spec: ChartSpec) -> list[tuple[int, SourcePos]]:
-    """(paragraph number, position of the `source` value) for every point."""
+def source_refs(spec: ChartSpec) -> list[tuple[str, SourcePos]]:
+    """(paragraph id, position of the `source` value) for every point."""
     return [(p.paragraph, p.source_pos) for s in spec.series for p in s.points]
 
 
-# ---------------------------------------------------------------- numbers and labels
+# ---------------------------------------------------------------- text layout
 
-def format_number(value: float, lang: str, decimals: int = 1) -> str:
-    """One decimal as in the report; thousands grouped as each edition prints them."""
-    text = f"{value:,.{decimals}f}"
-    # The Chinese edition groups thousands with a space ("4 770"); no-break so it stays whole.
-    return text.replace(",", "\u00a0") if lang == "zh" else text
+def _value_label(point: Point, lang: ChartLanguage) -> str:
+    return lang.number(point.value) + (DERIVED_MARK if point.derived else "")
 
 
-def _value_label(point: Point, lang: str) -> str:
-    return format_number(point.value, lang) + (DERIVED_MARK if point.derived else "")
-
-
-def _unit_label(spec: ChartSpec, lang: str) -> str:
-    unit = spec.unit[lang]
+def _unit_label(spec: ChartSpec, lang: ChartLanguage) -> str:
+    unit = spec.unit[lang.tag]
     return unit[:1].upper() + unit[1:]
 
 
-def _em(ch: str) -> float:
-    """Advance width of `ch` in the chart font, in font sizes."""
-    cmap, widths = _font_metrics()
-    glyph = cmap.get(ord(ch))
-    return widths[glyph] if glyph else 1.0
+@lru_cache(maxsize=4)
+def _fonts(fonts: tuple[Path, ...]) -> list[Any]:
+    # FreeType through matplotlib, which draws with the same: its character map is read in a few
+    # milliseconds where fontTools takes a tenth of a second for the CJK font.
+    from matplotlib.ft2font import FT2Font
+
+    return [FT2Font(str(path)) for path in fonts]
 
 
-# Break opportunities: spaces, and between Chinese characters. Latin words and
+@lru_cache(maxsize=4)
+def _charmaps(fonts: tuple[Path, ...]) -> list[dict[int, int]]:
+    return [font.get_charmap() for font in _fonts(fonts)]
+
+
+@lru_cache(maxsize=4096)
+def _em(ch: str, fonts: tuple[Path, ...]) -> float:
+    """Advance width of `ch` in the first chart font that has it, in font sizes."""
+    from matplotlib.ft2font import LoadFlags
+
+    for font, cmap in zip(_fonts(fonts), _charmaps(fonts)):
+        if ord(ch) in cmap:
+            glyph = font.load_char(ord(ch), flags=LoadFlags.NO_SCALE)
+            return float(glyph.horiAdvance) / font.units_per_EM
+    return 1.0
+
+
+# Break opportunities: spaces, and between Han characters. Latin words and
 # numbers stay whole, and so does a short bracketed Chinese phrase.
 _TOKENS = re.compile(r"\s+|（[^（）]{1,10}）|[^\s\u2e80-\uffff]+|.")
 _NO_LINE_START = set("）》」』”’，。、：；！？")
 _NO_LINE_END = set("（《「『“‘")
 
 
-def _greedy(tokens: list[str], max_em: float) -> list[str]:
+def _greedy(tokens: list[str], max_em: float, fonts: tuple[Path, ...]) -> list[str]:
     lines: list[str] = []
     line = ""
     for token in tokens:
         if token.isspace():
             line += " " if line else ""
             continue
-        fits = sum(map(_em, line + token)) <= max_em
+        fits = sum(_em(c, fonts) for c in line + token) <= max_em
         glued = token[0] in _NO_LINE_START or line[-1:] in _NO_LINE_END
         if fits or not line.strip() or glued:
             line += token
@@ -285,17 +341,17 @@ def _greedy(tokens: list[str], max_em: float) -> list[str]:
     return lines
 
 
-def wrap(text: str, max_em: float) -> str:
+def wrap(text: str, max_em: float, fonts: tuple[Path, ...]) -> str:
     """Breaks a label into lines of at most `max_em` font sizes, as even as can be.
 
     Even lines read better than a full line and an orphan ("收）").
     """
     tokens = _TOKENS.findall(text)
-    lines = _greedy(tokens, max_em)
+    lines = _greedy(tokens, max_em, fonts)
     if len(lines) > 1:
-        width = sum(map(_em, text)) / len(lines)
+        width = sum(_em(c, fonts) for c in text) / len(lines)
         while width < max_em:
-            even = _greedy(tokens, width)
+            even = _greedy(tokens, width, fonts)
             if len(even) == len(lines):
                 lines = even
                 break
@@ -322,43 +378,46 @@ class _Labels:
         return out
 
 
-def _labels(spec: ChartSpec, lang: str) -> _Labels:
+def _labels(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> _Labels:
     width_pt, _ = STYLE["size_pt"]
     size = STYLE["font_pt"]["category"]
     if spec.type == "horizontal-bar":
         max_em = 0.36 * width_pt / size  # the labels take at most about a third of the width
     else:
-        slot = 0.88 * width_pt / len(spec.categories[lang]) / size  # the axes take about 88% of the width
+        slot = 0.88 * width_pt / len(spec.categories[lang.tag]) / size  # the axes take about 88% of the width
         max_em = slot - 1.0  # at least a character's space between neighbouring labels
     return _Labels(
-        categories=tuple(wrap(c, max_em) for c in spec.categories[lang]),
+        categories=tuple(wrap(c, max_em, fonts) for c in spec.categories[lang.tag]),
         unit=_unit_label(spec, lang),
-        legend=tuple(s.label[lang] for s in spec.series) if len(spec.series) > 1 else (),
+        legend=tuple(s.label[lang.tag] for s in spec.series) if len(spec.series) > 1 else (),
         values=tuple(tuple(_value_label(p, lang) for p in s.points) for s in spec.series),
     )
 
 
-@lru_cache(maxsize=1)
-def _font_metrics() -> tuple[dict[int, str], dict[str, float]]:
-    # fontTools reads the same tables FreeType uses, without importing matplotlib.
-    from fontTools.ttLib import TTFont
-
-    with TTFont(FONT, lazy=True) as font:
-        upem = font["head"].unitsPerEm
-        return dict(font.getBestCmap()), {name: adv / upem for name, (adv, _) in font["hmtx"].metrics.items()}
-
-
-def _check_glyphs(spec: ChartSpec, lang: str, labels: _Labels, diags: Diagnostics) -> bool:
-    charmap, _ = _font_metrics()
+def check_glyphs(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...], diags: Diagnostics) -> bool:
+    """Every character drawn is in one of the chart fonts: a missing one would be drawn as a box."""
+    maps = _charmaps(fonts)
     ok = True
-    for text, pos in labels.with_positions(spec, lang):
-        missing = sorted({ch for ch in text if ch != "\n" and ord(ch) not in charmap})
+    for text, pos in _labels(spec, lang, fonts).with_positions(spec, lang.tag):
+        missing = sorted({ch for ch in text if ch not in "\n\u00a0\u202f" and not any(ord(ch) in m for m in maps)})
         if missing:
-            chars = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing)
-            diags.error(pos, f"the chart font {FONT.name} has no glyph for {chars} in {text!r}; "
-                             "it would be drawn as a box: use other characters")
+            chars = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:10])
+            diags.error(pos, f"the chart fonts ({', '.join(p.name for p in fonts)}) have no glyph for {chars}; "
+                             "it would be drawn as a box: use other characters, or add a font to the theme")
             ok = False
     return ok
+
+
+@lru_cache(maxsize=4)
+def _register(fonts: tuple[Path, ...]) -> tuple[str, ...]:
+    """The fonts' family names, each font registered with matplotlib by its path."""
+    from matplotlib import font_manager
+
+    names = []
+    for path in fonts:
+        font_manager.fontManager.addfont(str(path))
+        names.append(font_manager.FontProperties(fname=str(path)).get_name())
+    return tuple(names)
 
 
 # ---------------------------------------------------------------- drawing
@@ -370,13 +429,13 @@ def _value_ticks(low: float, high: float) -> list[float]:
     return [float(t) for t in ticks if low - 1e-9 <= t <= high + 1e-9]
 
 
-def _tick_text(ticks: list[float], lang: str) -> list[str]:
+def _tick_text(ticks: list[float], lang: ChartLanguage) -> list[str]:
     whole = all(float(t).is_integer() for t in ticks)
-    return [format_number(t, lang, 0 if whole else 1) for t in ticks]
+    return [lang.number(t, 0 if whole else 1) for t in ticks]
 
 
-def draw(spec: ChartSpec, lang: str, scheme: str) -> "Figure":
-    """The chart as a matplotlib Figure, to be saved as SVG (or PNG for a preview).
+def draw(spec: ChartSpec, lang: ChartLanguage, scheme: str, fonts: tuple[Path, ...]) -> Figure:
+    """The chart as a matplotlib Figure, to be saved as SVG or PNG.
 
     Call inside `_rc()`: artists read the settings when they are made.
     """
@@ -387,23 +446,26 @@ def draw(spec: ChartSpec, lang: str, scheme: str) -> "Figure":
     colours = STYLE["schemes"][scheme]
     sizes = STYLE["font_pt"]
     text_colour, background, grid = colours["text"], colours["background"], colours["grid"]
+    families = _register(fonts)
 
     def font(kind: str) -> FontProperties:
-        # By path, so no system font is ever used or needed.
-        return FontProperties(fname=str(FONT), size=sizes[kind])
+        # The theme's fonts, registered by path: no system font is ever used or needed. A character
+        # the first lacks comes from the next (matplotlib's font fallback); _check_glyphs has made
+        # sure that one of them has it.
+        return FontProperties(family=list(families), size=sizes[kind])
 
-    labels = _labels(spec, lang)
+    labels = _labels(spec, lang, fonts)
     width_pt, height_pt = STYLE["size_pt"]
     fig = Figure(figsize=(width_pt / 72, height_pt / 72), facecolor=background, layout="constrained")
     fig.get_layout_engine().set(w_pad=6 / 72, h_pad=6 / 72)  # keep labels off the image's edge
     ax = fig.add_subplot()
     ax.set_facecolor(background)
     horizontal = spec.type == "horizontal-bar"
-    n_series, n_cats = len(spec.series), len(spec.categories[lang])
+    n_series, n_cats = len(spec.series), len(spec.categories[lang.tag])
     positions = list(range(n_cats))
     series_colours = [colours["series"][i % len(colours["series"])] for i in range(n_series)]
 
-    values = [[p.value for p in s.points] for s in spec.series]
+    values = [[float(p.value) for p in s.points] for s in spec.series]
     if spec.type == "stacked-bar":
         totals = [sum(v for v in column if v > 0) for column in zip(*values)]
         low, high = min([0.0] + [sum(v for v in c if v < 0) for c in zip(*values)]), max(totals + [0.0])
@@ -512,17 +574,6 @@ def _rc() -> Iterator[None]:
         yield
 
 
-def render_svg(spec: ChartSpec, lang: str, scheme: str) -> bytes:
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-
-    with _rc():
-        fig = draw(spec, lang, scheme)
-        FigureCanvasSVG(fig)  # the SVG canvas, whatever backend the process has chosen; never a GUI
-        out = io.BytesIO()
-        fig.savefig(out, format="svg", metadata={"Date": None})  # no date: same bytes every run
-    return _presentation_attributes(out.getvalue())
-
-
 _STYLE_ATTR = re.compile(rb' style="([^"]*)"')
 _STYLE_ELEMENT = re.compile(rb"<style[^>]*>\*\{([^}]*)\}</style>")
 PRESENTATION = {b"fill", b"stroke", b"stroke-width", b"stroke-linecap", b"stroke-linejoin", b"stroke-opacity",
@@ -557,159 +608,191 @@ def _presentation_attributes(svg: bytes) -> bytes:
     return svg.replace(b"<svg ", b"<svg" + root_attrs + b" ", 1)
 
 
-# ---------------------------------------------------------------- assets
-
-def _csv(spec: ChartSpec, lang: str) -> bytes:
-    # The unit goes into each value column's heading, so a spreadsheet keeps it.
-    unit = spec.unit[lang]
-    headings = [s.label[lang] + (f"（{unit}）" if lang == "zh" else f" ({unit})") for s in spec.series]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([spec.category_label[lang]] + headings)
-    for i, category in enumerate(spec.categories[lang]):
-        writer.writerow([category] + [repr(s.points[i].value) for s in spec.series])
-    return out.getvalue().encode("utf-8")
 
 
-@lru_cache(maxsize=1)
-def _renderer_digest() -> str:
+def render(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> dict[str, bytes]:
+    """The chart's images in one language: light and dark SVG for the page, and a PNG for print."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    out: dict[str, bytes] = {}
+    with _rc():
+        for scheme in SCHEMES:
+            fig = draw(spec, lang, scheme, fonts)
+            FigureCanvasSVG(fig)  # the SVG canvas, whatever backend the process has chosen; never a GUI
+            buf = io.BytesIO()
+            fig.savefig(buf, format="svg", metadata={"Date": None})  # no date: same bytes every run
+            out[scheme] = _presentation_attributes(buf.getvalue())
+            if scheme == "light":  # the print image is the light one, from the same figure
+                FigureCanvasAgg(fig)
+                buf = io.BytesIO()
+                # No metadata: a creation time or a software version would differ from build to build.
+                fig.savefig(buf, format="png", dpi=STYLE["print_dpi"], metadata={"Software": None})
+                out["png"] = buf.getvalue()
+    return out
+
+
+# ---------------------------------------------------------------- the drawing process and its cache
+
+@lru_cache(maxsize=4)
+def _renderer_digest(fonts: tuple[Path, ...]) -> str:
     h = hashlib.sha256()
-    h.update(FONT.read_bytes())
+    for path in fonts:
+        h.update(path.read_bytes())
     h.update(Path(__file__).read_bytes())
     h.update(importlib.metadata.version("matplotlib").encode())
+    h.update(importlib.metadata.version("babel").encode())
     h.update(json.dumps(STYLE, sort_keys=True).encode())
     return h.hexdigest()
 
 
-def cache_key(spec: ChartSpec, lang: str) -> str:
-    """Hash of all that decides the images: drawn data, style, font, this file, matplotlib."""
+def cache_key(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> str:
+    """Hash of all that decides the images: drawn data, number style, fonts, this file, the libraries."""
     drawn = {
         "type": spec.type,
-        "lang": lang,
-        "unit": spec.unit[lang],
-        "categories": spec.categories[lang],
-        "series": [[s.label[lang], [[p.value, bool(p.derived)] for p in s.points]] for s in spec.series],
+        "lang": [lang.tag, lang.group],
+        "unit": spec.unit[lang.tag],
+        "categories": spec.categories[lang.tag],
+        "series": [[s.label[lang.tag], [[p.value, bool(p.derived)] for p in s.points]] for s in spec.series],
     }
-    text = json.dumps(drawn, sort_keys=True, ensure_ascii=False) + _renderer_digest()
+    text = json.dumps(drawn, sort_keys=True, ensure_ascii=False) + _renderer_digest(fonts)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _cache_file(spec: ChartSpec, lang: str, cache_dir: Path | None) -> Path | None:
-    return cache_dir / "charts" / f"{cache_key(spec, lang)}.json" if cache_dir else None
-
-
-def _read_cache(file: Path | None) -> dict[str, bytes] | None:
-    if file is None or not file.is_file():
-        return None
+def _read_cache(file: Path) -> dict[str, bytes] | None:
     try:
         stored = json.loads(file.read_text(encoding="utf-8"))
-        return {scheme: stored[scheme].encode("utf-8") for scheme in SCHEMES}
+        return {"light": stored["light"].encode(), "dark": stored["dark"].encode(), "png": base64.b64decode(stored["png"])}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # a damaged cache entry is drawn again and overwritten
+        return None  # no entry, or a damaged one: drawn again and overwritten
 
 
-def _write_cache(file: Path | None, svgs: dict[str, bytes]) -> None:
-    if file is None:
-        return
+def _write_cache(file: Path, drawn: dict[str, bytes]) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     tmp = file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({k: v.decode("utf-8") for k, v in svgs.items()}), encoding="utf-8")
+    tmp.write_text(json.dumps({"light": drawn["light"].decode(), "dark": drawn["dark"].decode(),
+                               "png": base64.b64encode(drawn["png"]).decode()}), encoding="utf-8")
     os.replace(tmp, file)  # atomic: a parallel build never reads half a file
 
 
-def _hashed(stem: str, data: bytes, ext: str) -> str:
-    return f"{stem}.{hashlib.sha256(data).hexdigest()[:HASH_LEN]}.{ext}"
+Drawn = dict[tuple[str, str], dict[str, bytes]]  # (chart id, language) -> light, dark, png
+Keys = dict[tuple[str, str], str]  # (chart id, language) -> cache key
 
 
-def render_assets(specs: list[ChartSpec], languages: tuple[str, ...], cache_dir: Path | None,
-                  diags: Diagnostics) -> dict[str, bytes]:
-    """Output path (relative to the site root) -> bytes, for every chart and language.
-
-    charts/<id>.<lang>.<hash>.svg, charts/<id>.<lang>.dark.<hash>.svg and
-    charts/<id>.<lang>.<hash>.csv. A chart with a character the font lacks
-    is reported and left out.
-    """
-    assets: dict[str, bytes] = {}
+def cached(specs: list[ChartSpec], langs: list[ChartLanguage], fonts: tuple[Path, ...],
+           cache_dir: Path | None) -> tuple[Keys, Drawn, list[tuple[ChartSpec, ChartLanguage]]]:
+    """Every chart's key, what the cache holds already, and what is left to draw. No matplotlib."""
+    keys: Keys = {}
+    found: Drawn = {}
+    todo = []
     for spec in specs:
-        for lang in languages:
-            file = _cache_file(spec, lang, cache_dir)
-            svgs = _read_cache(file)
-            if svgs is None:
-                # A cached chart passed this check already: its key covers the texts and the font.
-                if not _check_glyphs(spec, lang, _labels(spec, lang), diags):
-                    continue
-                svgs = {scheme: render_svg(spec, lang, scheme) for scheme in SCHEMES}
-                _write_cache(file, svgs)
-            stem = f"charts/{spec.id}.{lang}"
-            assets[_hashed(stem, svgs["light"], "svg")] = svgs["light"]
-            assets[_hashed(stem + ".dark", svgs["dark"], "svg")] = svgs["dark"]
-            data = _csv(spec, lang)
-            assets[_hashed(stem, data, "csv")] = data
-    return assets
+        for lang in langs:
+            key = keys[(spec.id, lang.tag)] = cache_key(spec, lang, fonts)
+            entry = _read_cache(cache_dir / "charts" / f"{key}.json") if cache_dir else None
+            if entry is None:
+                todo.append((spec, lang))
+            else:
+                found[(spec.id, lang.tag)] = entry
+    return keys, found, todo
 
 
-# ---------------------------------------------------------------- page data
-
-def asset_index(assets: dict[str, bytes]) -> dict[str, str]:
-    """Asset name without its content hash -> the hashed name, for figure_view."""
-    index = {}
-    for name in assets:
-        stem, digest, ext = name.rsplit(".", 2)
-        if name.startswith("charts/") and len(digest) == HASH_LEN:
-            index[f"{stem}.{ext}"] = name
-    return index
-
-
-def _find_asset(index: dict[str, str], spec: ChartSpec, lang: str, kind: str, ext: str) -> str:
-    try:
-        return index[f"charts/{spec.id}.{lang}{kind}.{ext}"]
-    except KeyError:
-        raise KeyError(f"no {ext} asset for chart {spec.id!r} in {lang!r}; render_assets did not produce it") from None
+def draw_charts(todo: list[tuple[ChartSpec, ChartLanguage]], fonts: tuple[Path, ...],
+                cache_dir: Path | None) -> tuple[Drawn, list[Any]]:
+    """Draw what the cache lacks (the work of the drawing process): the images and the diagnostics."""
+    diags = Diagnostics()
+    out: Drawn = {}
+    for spec, lang in todo:
+        # A cached chart passed this check already: its key covers the texts and the fonts.
+        if not check_glyphs(spec, lang, fonts, diags):
+            continue
+        drawn = render(spec, lang, fonts)
+        if cache_dir is not None:
+            _write_cache(cache_dir / "charts" / f"{cache_key(spec, lang, fonts)}.json", drawn)
+        out[(spec.id, lang.tag)] = drawn
+    return out, diags.items
 
 
-def _svg_size_px(svg: bytes) -> tuple[int, int]:
-    head = svg[:2000].decode("utf-8", "replace")
-    found = re.search(r'<svg[^>]*?\swidth="([\d.]+)pt"[^>]*?\sheight="([\d.]+)pt"', head, re.S)
-    if not found:
-        return round(STYLE["size_pt"][0] * 4 / 3), round(STYLE["size_pt"][1] * 4 / 3)
-    return round(float(found.group(1)) * 4 / 3), round(float(found.group(2)) * 4 / 3)  # 1pt = 4/3 CSS px
+# ---------------------------------------------------------------- data files and page data
+
+def image_names(chart_id: str, tag: str, key: str) -> tuple[str, str]:
+    """The light and dark images a page shows: charts/<id>.<lang>.<hash>.svg, cached by readers for a year.
+
+    Named by the cache key, which covers all that decides their bytes, so that pages can be
+    written while the images are still being drawn."""
+    stem = f"charts/{chart_id}.{tag}"
+    return f"{stem}.{key[:HASH_LEN]}.svg", f"{stem}.dark.{key[:HASH_LEN]}.svg"
 
 
-def figure_view(spec: ChartSpec, lang: str, number: int, assets: dict[str, bytes], ui: dict[str, str],
-                index: dict[str, str] | None = None) -> dict:
-    """What the page template needs to show the chart as figure `number`.
+def size_px() -> tuple[int, int]:
+    """Every chart's size in CSS pixels: the figure's size is fixed (1 pt = 4/3 px)."""
+    return round(STYLE["size_pt"][0] * 4 / 3), round(STYLE["size_pt"][1] * 4 / 3)
 
-    `index` is asset_index(assets), passed in when many figures share one asset set.
-    """
-    index = asset_index(assets) if index is None else index
-    light = _find_asset(index, spec, lang, "", "svg")
-    dark = _find_asset(index, spec, lang, ".dark", "svg")
-    data = _find_asset(index, spec, lang, "", "csv")
-    width, height = _svg_size_px(assets[light])
-    columns = [spec.category_label[lang]] + [s.label[lang] for s in spec.series]
-    rows = [
-        [category] + [_value_label(s.points[i], lang) for s in spec.series]
-        for i, category in enumerate(spec.categories[lang])
-    ]
-    notes = [
-        f"{DERIVED_MARK} {s.label[lang]}{'，' if lang == 'zh' else ', '}{spec.categories[lang][i]}"
-        f"{'：' if lang == 'zh' else ': '}{p.derived[lang]}"
-        for s in spec.series for i, p in enumerate(s.points) if p.derived
-    ]
-    paragraphs = sorted({p.paragraph for s in spec.series for p in s.points})
-    return {
-        "id": f"fig-{number}",
-        "number": number,
-        "label": ui["figure"].format(n=number),
-        "title": spec.title[lang],
-        "caption": spec.caption[lang],
-        "alt": spec.alt[lang],
-        "description": spec.description[lang],
-        "img": "/" + light,
-        "img_dark": "/" + dark,
-        "width": width,
-        "height": height,
-        "csv": "/" + data,
-        "table": {"columns": columns, "rows": rows, "unit": spec.unit[lang], "notes": notes},
-        "sources": [{"number": n, "href": f"@#para-{n}"} for n in paragraphs],
+
+def warm_up(fonts: tuple[Path, ...]) -> None:
+    """What a drawing process does before it has charts to draw: import matplotlib, load the fonts,
+    and draw once (the first drawing of a process fills caches and costs ten times the next)."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    families = _register(fonts)
+    with _rc():
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(2, 1), layout="constrained")
+        ax = fig.add_subplot()
+        ax.bar([0, 1], [1, 2])
+        ax.set_xticks([0, 1], ["a", "b"], family=list(families))
+        FigureCanvasSVG(fig)
+        fig.savefig(io.BytesIO(), format="svg")
+
+
+def csv_data(spec: ChartSpec, lang: ChartLanguage, unit_heading: str) -> bytes:
+    """The data as a spreadsheet reads it: the unit in each value column's heading, values as stored."""
+    unit = spec.unit[lang.tag]
+    headings = [unit_heading.format(label=s.label[lang.tag], unit=unit) for s in spec.series]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([spec.category_label[lang.tag]] + headings)
+    for i, category in enumerate(spec.categories[lang.tag]):
+        writer.writerow([category] + [repr(s.points[i].value) for s in spec.series])
+    return out.getvalue().encode("utf-8")
+
+
+def table(spec: ChartSpec, lang: ChartLanguage) -> dict[str, Any]:
+    """The data table under a figure: columns, rows with the values as the language writes them."""
+    columns = [spec.category_label[lang.tag]] + [s.label[lang.tag] for s in spec.series]
+    rows = [[category] + [_value_label(s.points[i], lang) for s in spec.series]
+            for i, category in enumerate(spec.categories[lang.tag])]
+    return {"columns": columns, "rows": rows, "unit": spec.unit[lang.tag]}
+
+
+def derived_notes(spec: ChartSpec, tag: str, pattern: str) -> list[str]:
+    return [pattern.format(mark=DERIVED_MARK, series=s.label[tag], category=spec.categories[tag][i],
+                           text=p.derived[tag])
+            for s in spec.series for i, p in enumerate(s.points) if p.derived]
+
+
+def metadata(spec: ChartSpec, lang: ChartLanguage, number: int, links: dict[str, str], licence: str,
+             citation: str) -> bytes:
+    """The figure's JSON: what it shows, where each value comes from, how the derived ones were obtained."""
+    data = {
+        "id": spec.id,
+        "figure": number,
+        "language": lang.tag,
+        "title": spec.title[lang.tag],
+        "caption": spec.caption[lang.tag],
+        "description": spec.description[lang.tag],
+        "unit": spec.unit[lang.tag],
+        "type": spec.type,
+        "categories": list(spec.categories[lang.tag]),
+        "series": [{
+            "id": s.id, "label": s.label[lang.tag],
+            "values": [{"category": spec.categories[lang.tag][i], "value": p.value, "source": p.paragraph,
+                        **({"derived": p.derived[lang.tag]} if p.derived else {})}
+                       for i, p in enumerate(s.points)],
+        } for s in spec.series],
+        "source_paragraphs": spec.paragraphs(),
+        "citation": citation,
+        "licence": licence,
+        "links": links,
     }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -9,7 +9,9 @@ reports the recorded diagnostics and writes nothing.
 
 Files are hashed by content. As git does with its index, a file whose size,
 mtime and inode are those recorded is not read again, unless it changed so
-close to the recording that a later write could share its timestamp.
+close to the recording that a later write could share its timestamp. An
+input that cannot be read (no permission, a link loop, a named pipe) gives
+no key at all: such a build always runs, and reports the problem.
 """
 from __future__ import annotations
 
@@ -25,8 +27,8 @@ from pathlib import Path
 from .errors import Diagnostic, SourcePos
 
 PACKAGE = Path(__file__).resolve().parent
-LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml", "matplotlib",
-             "pagefind_bin_extended", "pagefind")
+LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml", "matplotlib", "babel",
+             "citeproc-py", "typst", "pagefind_bin_extended", "pagefind")
 RACY_SECONDS = 2.0
 FORMAT = 1
 
@@ -81,8 +83,10 @@ def _digest(full: str, st: os.stat_result | None) -> str:
         return f"unreadable {exc.errno}"
 
 
-def fingerprint(roots: dict[str, Path], options: dict[str, object], cache_dir: Path) -> str:
-    """The key of a build reading `roots` with `options`; cache_dir keeps the file hashes."""
+def fingerprint(roots: dict[str, list[Path]], options: dict[str, object], cache_dir: Path) -> str | None:
+    """The key of a build reading `roots` with `options`, or None when an input cannot be read.
+
+    cache_dir keeps the file hashes."""
     memo_path = cache_dir / "inputs.json"
     try:
         memo = json.loads(memo_path.read_text(encoding="utf-8"))
@@ -94,22 +98,26 @@ def fingerprint(roots: dict[str, Path], options: dict[str, object], cache_dir: P
     recorded_at = memo.get("time", 0.0)
     fresh: dict[str, list] = {}
     racy_seen = False
+    readable = True
     key = hashlib.sha256(json.dumps({"format": FORMAT, "options": options, "python": sys.version,
                                      "libraries": [_version(n) for n in LIBRARIES]}, sort_keys=True).encode())
-    for name, root in sorted(roots.items()) + [("code", PACKAGE)]:
+    folders = [(f"{name} {i}", root) for name, paths in sorted(roots.items()) for i, root in enumerate(paths)]
+    for name, root in folders + [("code", PACKAGE)]:
         key.update(f"\0root {name}\0".encode())
         for rel, full, st in _files(root, follow=True):
-            if name == "code" and os.path.splitext(rel)[1] != ".py":
+            if name == "code" and os.path.splitext(rel)[1] not in (".py", ".json", ".csl", ".typ"):
                 continue
             if st is None:
-                key.update(f"{rel}\0unreadable\0".encode())
+                readable = False
                 continue
             stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
             seen = files.get(full)
             racy = st.st_mtime_ns / 1e9 >= recorded_at - RACY_SECONDS
             racy_seen |= racy
             digest = seen[3] if seen and seen[:3] == stamp and not racy else _digest(full, st)
-            if not digest.startswith(("unreadable", "special")):
+            if digest.startswith(("unreadable", "special")):
+                readable = False
+            else:
                 fresh[full] = stamp + [digest]
             key.update(f"{rel}\0{digest}\0".encode())
     if fresh != files or racy_seen:  # a new time: files recorded now are no longer racy next time
@@ -117,7 +125,7 @@ def fingerprint(roots: dict[str, Path], options: dict[str, object], cache_dir: P
         tmp = memo_path.with_name(f".inputs.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({"format": FORMAT, "time": time.time(), "files": fresh}), encoding="utf-8")
         os.replace(tmp, memo_path)
-    return key.hexdigest()
+    return key.hexdigest() if readable else None
 
 
 def _version(name: str) -> str:

@@ -1,168 +1,434 @@
-"""The load stage: content/ on disk to an unparsed `Site`.
+"""The load stage: a project's content/ on disk to an unparsed `Site`.
 
-Input: the content directory. Output: a `Site` whose sections hold each
-language's body text (not yet Markdown-parsed), plus diagnostics for every
-file that cannot be read, every YAML problem, every missing or unexpected
-file. This is the only stage that reads content files.
+Input: the project (its content folder and theme lookup). Output: a `Site`
+whose sections hold each language's body text (not yet Markdown-parsed),
+plus diagnostics for every file that cannot be read, every YAML problem,
+every missing or unexpected file. This is the only stage that reads
+content files, and it reads nothing outside the project: a link that leads
+out of it, a named pipe or a device is a diagnostic, never a read.
 """
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import string
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import Diagnostics, SourcePos, display_path
-from .i18n import LANG_TAGS, RESERVED_SLUGS, UI_KEYS
-from .model import Body, GlossaryTerm, Report, Section, Site
-from .textfile import read_text, split_front_matter
-from .yamlschema import Bool, Dict, Enum, List, Map, Str, Int, clean, load as load_yaml, pos_of
+import yaml
 
-SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-# UI strings that the pages fill in, with the placeholders each must use.
+from . import textfile
+from .charts import ChartSpec, load_chart
+from .config import SLUG, language_position, load_report
+from .errors import Diagnostics, SourcePos, display_path
+from .labels import pattern_problem
+from .languages import fallbacks
+from .model import Body, GlossaryTerm, Report, Section, Site
+from .project import Project
+from .textfile import read_text, split_front_matter
+from .yamlschema import Bool, Dict, Int, List, Map, Str, clean, load as load_yaml, pos_of
+
+# Reserved: page names beside the sections, and the prefixes of the ids paragraphs and notes get.
+RESERVED_SLUGS = {"full", "parallel", "assets", "charts", "pagefind", "media", "figures", "404", "cite"}
+RESERVED_ID = re.compile(r"(para|p|fig|fn|fnref)-")
+# Interface strings that the pages fill in, with the placeholders each must use.
 UI_PLACEHOLDERS = {"paragraph": {"n"}, "figure": {"n"}, "footnote": {"label"}, "back_to_ref": {"label"},
-                   "citation": {"symbol", "n"}, "search_results": {"count"}}
+                   "search_results": {"count"}, "search_also": {"language"}, "search_in_language": {"language"},
+                   "parallel_with": {"language"}, "pdf": {"size"}, "pdf_download": {"size"},
+                   "pdf_parallel": {"size"}, "unit_heading": {"label", "unit"},
+                   "derived_note": {"mark", "series", "category", "text"}}
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".svg", ".webp", ".gif"}
-COVER_FIELDS = ("organization", "assembly", "session", "place_dates", "agenda_item", "agenda_title",
-                "title", "subtitle", "summary")
-
-
-def _lang_text(langs: tuple[str, ...], name: str, **kw: Any) -> Dict:
-    return Dict(Str(**kw), keys=langs, name=name)
-
-
-def _report_schema() -> Map:
-    return Map({
-        "symbol": Str(),
-        "languages": List(Enum(*LANG_TAGS), min_items=1),
-        "base_url": Str(pattern=r"https://[A-Za-z0-9.-]+(:\d+)?", hint="an https:// origin without a path or slash"),
-        **{f: Dict(Str(), name=f) for f in COVER_FIELDS},
-        "notes": Dict(Dict(Str(), name="notes"), name="notes"),
-    }, required=("symbol", "languages", "base_url", *COVER_FIELDS), name="report.yaml")
-
-
-def _section_schema(langs: tuple[str, ...]) -> Map:
-    return Map({
-        "id": Str(pattern=SLUG, hint="lower-case ASCII letters, digits and single hyphens"),
-        "slug": Str(pattern=SLUG, hint="lower-case ASCII letters, digits and single hyphens"),
-        "label": Str(pattern=r"[IVXLCDM]+(\.[A-Z](\.\d{1,2})?)?", hint="a label such as I, II.C or II.C.5"),
-        "order": Int(minimum=1),
-        "title": _lang_text(langs, "title"),
-    }, required=("id", "order", "title"), name="section.yaml")
+STRUCTURED_UI = {"headings", "number_words", "scale_joiners"}
+PLURAL_UI = {"search_results"}  # strings that may have one text per plural category
+PLURAL_CATEGORIES = {"zero", "one", "two", "few", "many", "other"}
+REFERENCE_UI = "en"  # the theme file whose keys every language's strings must have
 
 
 def _front_matter_schema() -> Map:
     return Map({"description": Str(max_len=200)}, required=("description",), name="front matter")
 
 
-def _glossary_schema() -> Map:
-    term = Map({"zh": Str(), "en": Str(), "check": Bool()}, required=("zh", "en"), name="glossary term")
-    return Map({"terms": List(term)}, required=("terms",), name="glossary.yaml")
+def _section_schema(langs: tuple[str, ...]) -> Map:
+    return Map({
+        "id": Str(pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens, at most 64"),
+        "slug": Str(pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens, at most 64"),
+        "label": Str(max_len=20),
+        "order": Int(minimum=1),
+        "title": Dict(Str(max_len=500), keys=langs, name="title"),
+    }, required=("id", "order", "title"), name="section.yaml")
 
 
-def load_site(content_dir: Path, diags: Diagnostics) -> Site | None:
-    content_dir = content_dir.resolve()
-    if not content_dir.is_dir():
-        diags.error(SourcePos(display_path(content_dir)), "content directory not found")
-        return None
-    report = _load_report(content_dir / "report.yaml", diags)
-    if report is None:
-        return None
-    langs = report.languages
-    ui = _load_ui(content_dir / "ui", langs, diags)
-    sections = _load_sections(content_dir, langs, diags)
-    chart_specs = _load_charts(content_dir / "charts", langs, diags)
-    glossary = _load_glossary(content_dir / "glossary.yaml", diags)
-    return Site(content_dir, report, ui, tuple(sections), chart_specs, glossary)
+class Loader:
+    """Reads one project's content; every problem goes to `diags`."""
 
+    def __init__(self, project: Project, diags: Diagnostics):
+        self.project = project
+        self.diags = diags
+        self.root = project.boundary
+        self.content = Path(os.path.abspath(project.content))
 
-def _load_report(path: Path, diags: Diagnostics) -> Report | None:
-    shown = display_path(path)
-    if not path.is_file():
-        diags.error(SourcePos(shown), "report.yaml not found: the content directory needs one")
-        return None
-    text = read_text(path, diags)
-    if text is None:
-        return None
-    data = load_yaml(text, shown, _report_schema(), diags)
-    if data is None or data.get("languages") is None:
-        return None
-    langs = tuple(data["languages"])
-    if not all(isinstance(lang, str) for lang in langs):
-        return None  # an item the schema refused, and has reported
-    if len(set(langs)) != len(langs):
-        diags.error(pos_of(data, "languages"), "a language is listed twice")
-        return None
-    for name in COVER_FIELDS:
-        value = data.get(name)
-        if value is None:
-            continue
-        missing = [lang for lang in langs if lang not in value]
-        extra = [k for k in value if k != "__pos__" and k not in langs]
-        if missing:
-            diags.error(pos_of(data, name), f"'{name}' is missing for: {', '.join(missing)}")
-        for k in extra:
-            diags.error(pos_of(value, k), f"'{name}' has text for '{k}', which is not in languages")
-    for k in data.get("notes") or {}:
-        if k != "__pos__" and k not in langs:
-            diags.error(pos_of(data["notes"], k), f"notes for '{k}', which is not in languages")
-    notes = clean(data.get("notes") or {})
-    if any(data.get(f) is None for f in COVER_FIELDS) or data.get("symbol") is None or data.get("base_url") is None:
-        return None
-    return Report(
-        symbol=data["symbol"], languages=langs, base_url=data["base_url"].rstrip("/"),
-        text={f: clean(data[f]) for f in COVER_FIELDS},
-        notes={lang: notes.get(lang, {}) for lang in langs},
-        path=shown, pos=data["__pos__"],
-    )
+    def read(self, path: Path, shown: str | None = None) -> str | None:
+        return read_text(path, shown or display_path(path), self.root, self.diags)
 
+    def site(self) -> Site | None:
+        content = self.content
+        if not content.is_dir():
+            self.diags.error(SourcePos(display_path(content)), "content directory not found")
+            return None
+        if not textfile.inside(content, os.path.realpath(self.project.root)) and \
+                os.path.realpath(content) != os.path.abspath(content):
+            self.diags.error(SourcePos(display_path(content)), "the content directory is a symbolic link out of the project")
+            return None
+        report = self.report(content / "report.yaml")
+        if report is None:
+            return None
+        ui = self.strings(report)
+        sections = self.sections(report)
+        charts = self.charts(report)
+        glossary = self.glossary(content / "glossary.yaml", report)
+        return Site(content, report, ui, tuple(sections), charts, glossary)
 
-def _load_ui(ui_dir: Path, langs: tuple[str, ...], diags: Diagnostics) -> dict[str, dict[str, str]]:
-    schema = Dict(Str(), key=Str(pattern=r"[a-z][a-z0-9_]*"), name="UI strings")
-    out: dict[str, dict[str, str]] = {}
-    keys_by_lang: dict[str, tuple[dict[str, Any], str]] = {}
-    for lang in langs:
-        path = ui_dir / f"{lang}.yaml"
+    # -- report.yaml -------------------------------------------------------------
+
+    def report(self, path: Path) -> Report | None:
         shown = display_path(path)
-        if not path.is_file():
-            diags.error(SourcePos(shown), f"UI strings for '{lang}' not found")
-            continue
-        text = read_text(path, diags)
-        data = load_yaml(text, shown, schema, diags) if text is not None else None
+        if not path.exists() and not path.is_symlink():
+            self.diags.error(SourcePos(shown), "report.yaml not found: the content directory needs one")
+            return None
+        text = self.read(path, shown)
+        return None if text is None else load_report(text, shown, self.diags)
+
+    # -- interface strings -------------------------------------------------------
+
+    def _ui_file(self, path: Path, shown: str, theme: bool = True) -> tuple[dict[str, Any], dict[str, SourcePos]] | None:
+        root = self.project.trusted_root(path) if theme else self.root
+        text = read_text(path, shown, root, self.diags)
+        schema = Dict(_Any(), key=Str(pattern=r"[a-z][a-z0-9_]*"), name="interface strings")
+        data = load_yaml(text, shown, schema, self.diags) if text is not None else None
         if data is None:
-            continue
-        keys_by_lang[lang] = (data, shown)
-        out[lang] = clean(data)
-        for key in data:
-            if key != "__pos__" and key not in UI_KEYS:
-                diags.error(pos_of(data, key), f"unknown UI string '{key}'")
-            elif key in UI_PLACEHOLDERS and isinstance(data[key], str):
-                _check_placeholders(key, data[key], pos_of(data, key), diags)
-    # One error per missing string; when another language has it, say which file does.
-    for lang, (data, shown) in keys_by_lang.items():
-        for key in UI_KEYS:
-            if key in data:
+            return None
+        return clean(data), {k: pos_of(data, k) for k in data if k != "__pos__"}
+
+    def strings(self, report: Report) -> dict[str, dict[str, Any]]:
+        """Each language's strings: the theme's, then the project's content/ui/<tag>.yaml over them."""
+        reference = self.project.find("templates", f"i18n/{REFERENCE_UI}.yaml")
+        ref = self._ui_file(reference, display_path(reference)) if reference else None
+        keys = list(ref[0]) if ref else []
+        out: dict[str, dict[str, Any]] = {}
+        for lang in report.languages:
+            values: dict[str, Any] = {}
+            origin: dict[str, SourcePos] = {}
+            found = False
+            for tag in reversed(fallbacks(lang)):
+                theme = self.project.find("templates", f"i18n/{tag}.yaml")
+                if theme is not None:
+                    loaded = self._ui_file(theme, display_path(theme))
+                    if loaded:
+                        values.update(loaded[0])
+                        origin.update(loaded[1])
+                        found = True
+            own = self.content / "ui" / f"{lang.tag}.yaml"
+            own_shown = display_path(own)
+            if own.exists() or own.is_symlink():
+                loaded = self._ui_file(own, own_shown, theme=False)
+                if loaded:
+                    for key, pos in loaded[1].items():
+                        if keys and key not in keys:
+                            near = difflib.get_close_matches(key, keys, n=1)
+                            self.diags.error(pos, f"unknown interface string '{key}'"
+                                                  + (f" (did you mean '{near[0]}'?)" if near else ""))
+                            continue
+                        values[key] = loaded[0][key]
+                        origin[key] = pos
+                found = True
+            if not found:
+                self.diags.error(language_position(report, lang.tag),
+                                 f"no interface strings for '{lang.tag}': the theme has them for "
+                                 f"{', '.join(self._theme_languages())}; write {own_shown} with every key of "
+                                 f"{display_path(reference) if reference else 'the theme'}")
                 continue
-            having = [oshown for other, (odata, oshown) in keys_by_lang.items() if other != lang and key in odata]
-            diags.error(pos_of(data), f"UI string '{key}' is in {having[0]} but not in this file" if having
-                        else f"UI string '{key}' is missing")
-    return out
+            for key in keys:
+                if key not in values:
+                    self.diags.error(SourcePos(own_shown, 1, 1), f"interface string '{key}' is missing for "
+                                                                   f"'{lang.tag}' (the theme has none in this language)")
+            for key, value in values.items():
+                self._check_string(key, value, origin.get(key) or SourcePos(own_shown, 1, 1))
+            out[lang.tag] = values
+        return out
+
+    def _theme_languages(self) -> list[str]:
+        return sorted(Path(name).stem for name in self.project.theme_files("templates", "i18n") if name.endswith(".yaml"))
+
+    def _check_string(self, key: str, value: Any, pos: SourcePos) -> None:
+        if key == "headings":
+            if not isinstance(value, dict):
+                self.diags.error(pos, "headings: a mapping from label scheme to a list of patterns")
+                return
+            for scheme, patterns in value.items():
+                for pattern in patterns if isinstance(patterns, list) else [patterns]:
+                    problem = pattern_problem(str(pattern))
+                    if problem:
+                        self.diags.error(pos, f"heading pattern {pattern!r} for '{scheme}': {problem}")
+            return
+        if key in ("number_words", "scale_joiners"):
+            if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+                self.diags.error(pos, "number_words: a list of words, from zero")
+            return
+        if isinstance(value, dict) and key in PLURAL_UI:
+            # One text per CLDR plural category ("1 result", "2 results"); "other" is the one every language has.
+            if "other" not in value or not set(value) <= PLURAL_CATEGORIES:
+                self.diags.error(pos, f"interface string '{key}': texts for the plural categories "
+                                      f"{', '.join(sorted(PLURAL_CATEGORIES))}, with 'other' among them")
+                return
+            for form in value.values():
+                self._check_string(key, form, pos)
+            return
+        if not isinstance(value, str):
+            self.diags.error(pos, f"interface string '{key}' must be text")
+            return
+        wanted = UI_PLACEHOLDERS.get(key, set())
+        try:
+            used = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
+        except ValueError:
+            self.diags.error(pos, f"interface string '{key}' has an unmatched '{{' or '}}'; "
+                                  "write {{ or }} for a literal brace")
+            return
+        if used != wanted:
+            names = ", ".join(f"{{{name}}}" for name in sorted(wanted)) or "no placeholder"
+            self.diags.error(pos, f"interface string '{key}' must use exactly {names}; it uses "
+                                  f"{', '.join(f'{{{u}}}' for u in sorted(used)) or 'none'}")
+
+    # -- sections ----------------------------------------------------------------
+
+    def sections(self, report: Report) -> list[Section]:
+        root = self.content / "sections"
+        shown = display_path(root)
+        if not root.is_dir():
+            self.diags.error(SourcePos(shown), "no sections directory")
+            return []
+        if not self._check_entry(_Entry("sections", root, shown, True, False, root.is_symlink())):
+            return []
+        out: list[Section] = []
+        entries = self._list(root, shown)
+        if entries is not None:
+            self._walk(entries, report, None, 1, out)
+        return out
+
+    def _list(self, folder: Path, shown: str) -> list[_Entry] | None:
+        """The folder's visible entries, sorted by name: one scandir, not a stat per question asked."""
+        try:
+            with os.scandir(folder) as it:
+                raw = [(e.name, e.is_dir(), e.is_file(), e.is_symlink()) for e in it if not e.name.startswith(".")]
+        except OSError as exc:
+            self.diags.error(SourcePos(shown), f"cannot read folder: {exc.strerror}")
+            return None
+        return [_Entry(name, folder / name, f"{shown}/{name}", d, f, link) for name, d, f, link in sorted(raw)]
+
+    def _check_entry(self, entry: _Entry) -> bool:
+        """Names editors can type on any system; links that stay inside the project."""
+        # A file gets line 1 so that editors can jump to it; a folder has no lines.
+        pos = SourcePos(entry.shown) if entry.is_dir else SourcePos(entry.shown, 1, 1)
+        if entry.is_link and not textfile.inside(entry.path, self.root):
+            self.diags.error(pos, "symbolic link points outside the project: only files inside it are read")
+            return False
+        if not SAFE_NAME.fullmatch(entry.name) or len(entry.name) > 100:
+            self.diags.error(pos, f"file name {entry.name[:100]!r} has spaces or non-ASCII characters, or is "
+                                  "over 100 characters; use ASCII letters, digits, '-', '_' and '.'")
+            return False
+        return True
+
+    def _walk(self, entries: list[_Entry], report: Report, parent: Section | None, depth: int,
+              out: list[Section]) -> list[str]:
+        """Load the child sections among a folder's `entries` in their declared order; returns their ids."""
+        children: list[tuple[int, str, Section, list[_Entry]]] = []
+        for entry in entries:
+            if parent is not None and not entry.is_dir:
+                continue  # a section folder's files are checked by _section, before it reads them
+            if not self._check_entry(entry):
+                continue
+            if not entry.is_dir:
+                self.diags.warning(SourcePos(entry.shown, 1, 1), "files belong in section folders; ignored")
+                continue
+            listing = self._list(entry.path, entry.shown)
+            if listing is None:
+                continue
+            section = self._section(entry, listing, report, parent, depth)
+            if section is not None:
+                children.append((section.order, section.id, section, listing))
+        children.sort(key=lambda c: (c[0], c[1]))
+        seen_orders: dict[int, Section] = {}
+        for order, _, section, _ in children:
+            if order in seen_orders:
+                self.diags.error(pos_of(section.pos, "order"),
+                                 f"order {order} is also used by section '{seen_orders[order].id}' in the same folder")
+            seen_orders[order] = section
+        ids = []
+        for _, _, section, listing in children:
+            index = len(out)
+            out.append(section)
+            kids = self._walk(listing, report, section, depth + 1, out)
+            out[index] = replace(section, children=tuple(kids))
+            ids.append(section.id)
+        return ids
+
+    def _section(self, folder: _Entry, listing: list[_Entry], report: Report, parent: Section | None,
+                 depth: int) -> Section | None:
+        tags = report.tags
+        known = {"section.yaml"} | {f"body.{tag}.md" for tag in tags}
+        # Checked before anything is read: a link out of the project must not be published.
+        files = [e for e in listing if not e.is_dir]
+        bad = {e.name for e in files if not self._check_entry(e)}
+        for entry in files:
+            if entry.name not in bad and entry.name not in known and Path(entry.name).suffix.lower() not in IMAGE_EXT:
+                self.diags.warning(SourcePos(entry.shown, 1, 1),
+                                   f"unexpected file in a section folder (expected {', '.join(sorted(known))} "
+                                   "and images); ignored")
+        if "section.yaml" in bad:
+            return None
+        by_name = {e.name: e for e in files}
+        yaml_entry = by_name.get("section.yaml")
+        if yaml_entry is None:
+            # Point at a file of the folder when there is one, so that editors can jump there.
+            first = next((e for e in files if e.name not in bad), None)
+            pos = SourcePos(first.shown, 1, 1) if first else SourcePos(folder.shown)
+            self.diags.error(pos, f"section folder without section.yaml: {folder.shown}/ needs one "
+                                  "(id, order and title), or move this file into a section folder")
+            return None
+        text = self.read(yaml_entry.path, yaml_entry.shown)
+        data = load_yaml(text, yaml_entry.shown, _section_schema(tags), self.diags) if text is not None else None
+        if data is None or data.get("id") is None or data.get("order") is None or data.get("title") is None:
+            return None
+        slug = data.get("slug") or data["id"]
+        id_pos = pos_of(data, "id")
+        if slug in RESERVED_SLUGS or any(slug == f"{a.path}-{b.path}" for a in report.languages
+                                          for b in report.languages):
+            self.diags.error(pos_of(data, "slug" if "slug" in data else "id"), f"'{slug}' is reserved for a page of the site")
+        if RESERVED_ID.match(data["id"]):
+            self.diags.error(id_pos, f"section id '{data['id']}' starts with a prefix reserved for paragraphs, "
+                                     "figures and footnotes (para-, p-, fig-, fn-)")
+        label = None
+        written = data.get("label")
+        if written is not None:
+            label = self._label(written, depth, parent, report, pos_of(data, "label"))
+        bodies: dict[str, Body] = {}
+        for tag in tags:
+            name = f"body.{tag}.md"
+            if name in bad:
+                continue
+            body_entry = by_name.get(name)
+            if body_entry is None:
+                self.diags.error(id_pos, f"section '{data['id']}' has no {tag} text ({folder.shown}/{name} is missing)")
+                continue
+            body = self.body(body_entry.path, tag, body_entry.shown)
+            if body is not None:
+                bodies[tag] = body
+        return Section(
+            id=data["id"], slug=slug, label=label, order=data["order"], title=clean(data["title"]),
+            depth=depth, parent=parent.id if parent else None, children=(), dir=folder.path,
+            yaml_path=yaml_entry.shown, pos=data, bodies=bodies,
+        )
+
+    def _label(self, written: str, depth: int, parent: Section | None, report: Report,
+               pos: SourcePos) -> tuple[int, ...] | None:
+        scheme = report.scheme
+        if not scheme.styles:
+            self.diags.error(pos, "this report's sections have no labels (labels: none in report.yaml)")
+            return None
+        counters = scheme.parse(written, depth)
+        if counters is None:
+            examples = {"un": "I, II.C or II.C.5", "decimal": "2, 2.3 or 2.3.5"}.get(scheme.name, "")
+            self.diags.error(pos, f"label '{written}' does not fit a section at depth {depth} in the "
+                                  f"'{scheme.name}' scheme ({examples})")
+            return None
+        if parent is not None and parent.label and counters[:-1] != parent.label:
+            self.diags.warning(pos, f"label '{written}' does not continue its parent's "
+                                    f"'{scheme.write(parent.label)}'")
+        return counters
+
+    def body(self, path: Path, lang: str, shown: str | None = None) -> Body | None:
+        shown = shown or display_path(path)
+        text = self.read(path, shown)
+        if text is None:
+            return None
+        fm = split_front_matter(text, shown, self.diags)
+        if fm is None:
+            return None
+        if not fm.yaml_text.strip():
+            self.diags.error(SourcePos(shown, 1, 1), "front matter is empty: it needs a description")
+            return None
+        meta = load_yaml(fm.yaml_text, shown, _front_matter_schema(), self.diags)
+        if meta is None or meta.get("description") is None:
+            return None
+        return Body(lang=lang, path=shown, description=meta["description"], text=fm.body)
+
+    # -- charts and glossary -----------------------------------------------------
+
+    def charts(self, report: Report) -> dict[str, ChartSpec]:
+        chart_dir = self.content / "charts"
+        specs: dict[str, ChartSpec] = {}
+        if not chart_dir.exists():
+            return specs
+        shown_dir = display_path(chart_dir)
+        if not self._check_entry(_Entry("charts", chart_dir, shown_dir, True, False, chart_dir.is_symlink())):
+            return specs
+        for entry in self._list(chart_dir, shown_dir) or []:
+            if not self._check_entry(entry):
+                continue
+            if entry.path.suffix != ".yaml":
+                self.diags.warning(SourcePos(entry.shown, 1, 1), "only .yaml files belong in charts/; ignored")
+                continue
+            text = self.read(entry.path, entry.shown)
+            spec = load_chart(text, entry.shown, entry.path.stem, report, self.diags) if text is not None else None
+            if spec is None:
+                continue
+            if spec.id in specs:
+                self.diags.error(SourcePos(entry.shown, 1, 1), f"chart id '{spec.id}' is also used by {specs[spec.id].path}")
+                continue
+            specs[spec.id] = spec
+        return specs
+
+    def glossary(self, path: Path, report: Report) -> tuple[GlossaryTerm, ...]:
+        if not path.exists() and not path.is_symlink():
+            return ()
+        shown = display_path(path)
+        text = self.read(path, shown)
+        fields: dict[str, Any] = {tag: Str() for tag in report.tags}
+        fields["check"] = Bool()
+        term = Map(fields, name="glossary term")
+        data = load_yaml(text, shown, Map({"terms": List(term)}, required=("terms",), name="glossary.yaml"),
+                         self.diags) if text is not None else None
+        if not data or not data.get("terms"):
+            return ()
+        source = report.source.tag
+        terms = []
+        for entry in data["terms"]:
+            if not entry:
+                continue
+            if source not in entry:
+                self.diags.error(pos_of(entry), f"a glossary term needs its {source} form (the source language)")
+                continue
+            found = {tag: entry[tag] for tag in report.tags if isinstance(entry.get(tag), str)}
+            terms.append(GlossaryTerm(found, bool(entry.get("check")), pos_of(entry)))
+        return tuple(terms)
 
 
-def _check_placeholders(key: str, text: str, pos: SourcePos, diags: Diagnostics) -> None:
-    """The pages fill these strings with str.format: a wrong placeholder would stop the build."""
-    wanted = UI_PLACEHOLDERS[key]
-    try:
-        used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
-    except ValueError:
-        diags.error(pos, f"UI string '{key}' has an unmatched '{{' or '}}'; write {{{{ or }}}} for a literal brace")
-        return
-    if used != wanted:
-        names = ", ".join(f"{{{name}}}" for name in sorted(wanted))
-        diags.error(pos, f"UI string '{key}' must use exactly {names}; it uses "
-                         f"{', '.join(f'{{{u}}}' for u in sorted(used)) or 'none'}")
+class _Any(Str):
+    """An interface string: text, or (for headings and number words) a list or mapping of texts."""
+
+    def __init__(self) -> None:
+        super().__init__(allow_empty=True)  # a space is a value: the narrow space inside French quotes
+
+    def convert(self, node: yaml.Node, ctx: Any) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return super().convert(node, ctx) if node.value else ""
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(child, ctx) for child in node.value if ctx.count(child)]
+        if isinstance(node, yaml.MappingNode):
+            return {k.value: self.convert(v, ctx) for k, v in node.value if ctx.count(v)}
+        return None
 
 
 class _Entry(NamedTuple):
@@ -176,200 +442,10 @@ class _Entry(NamedTuple):
     is_link: bool
 
 
-def _list(folder: Path, shown: str, diags: Diagnostics) -> list[_Entry] | None:
-    """The folder's visible entries, sorted by name: one scandir, not a stat per question asked."""
-    try:
-        with os.scandir(folder) as it:
-            raw = [(e.name, e.is_dir(), e.is_file(), e.is_symlink()) for e in it if not e.name.startswith(".")]
-    except OSError as exc:
-        diags.error(SourcePos(shown), f"cannot read folder: {exc.strerror}")
-        return None
-    return [_Entry(name, folder / name, f"{shown}/{name}", d, f, link) for name, d, f, link in sorted(raw)]
+def load_site(project: Project, diags: Diagnostics) -> Site | None:
+    return Loader(project, diags).site()
 
 
-def _check_entry(entry: _Entry, root: Path, diags: Diagnostics) -> bool:
-    """Names editors can type on any system; links that stay inside content/."""
-    # A file gets line 1 so that editors can jump to it; a folder has no lines.
-    pos = SourcePos(entry.shown) if entry.is_dir else SourcePos(entry.shown, 1, 1)
-    if entry.is_link:
-        target = Path(os.path.realpath(entry.path))
-        if not target.is_relative_to(root):
-            diags.error(pos, f"symbolic link points outside the content directory ({target})")
-            return False
-    if not SAFE_NAME.fullmatch(entry.name):
-        diags.error(pos, f"file name {entry.name!r} has spaces or non-ASCII characters; "
-                         "use ASCII letters, digits, '-', '_' and '.'")
-        return False
-    return True
-
-
-def _load_sections(content_dir: Path, langs: tuple[str, ...], diags: Diagnostics) -> list[Section]:
-    root = content_dir / "sections"
-    shown = display_path(root)
-    if not root.is_dir():
-        diags.error(SourcePos(shown), "no sections directory")
-        return []
-    out: list[Section] = []
-    entries = _list(root, shown, diags)
-    if entries is not None:
-        _walk(entries, content_dir, langs, None, 1, out, diags)
-    return out
-
-
-def _walk(entries: list[_Entry], content_dir: Path, langs: tuple[str, ...], parent: str | None, depth: int,
-          out: list[Section], diags: Diagnostics) -> list[str]:
-    """Load the child sections among a folder's `entries` in their declared order; returns their ids."""
-    children: list[tuple[int, str, Section, list[_Entry]]] = []
-    for entry in entries:
-        if parent is not None and not entry.is_dir:
-            continue  # a section folder's files are checked by _load_section, before it reads them
-        if not _check_entry(entry, content_dir, diags):
-            continue
-        if entry.is_dir:
-            listing = _list(entry.path, entry.shown, diags)
-            if listing is None:
-                continue
-            section = _load_section(entry, listing, content_dir, langs, parent, depth, diags)
-            if section is not None:
-                children.append((section.order, section.id, section, listing))
-    children.sort(key=lambda c: (c[0], c[1]))
-    seen_orders: dict[int, Section] = {}
-    for order, _, section, _ in children:
-        if order in seen_orders:
-            diags.error(pos_of(section.pos, "order"),
-                        f"order {order} is also used by section '{seen_orders[order].id}' in the same folder")
-        seen_orders[order] = section
-    ids = []
-    for _, _, section, listing in children:
-        index = len(out)
-        out.append(section)
-        kids = _walk(listing, content_dir, langs, section.id, depth + 1, out, diags)
-        out[index] = _with_children(section, tuple(kids))
-        ids.append(section.id)
-    return ids
-
-
-def _with_children(section: Section, kids: tuple[str, ...]) -> Section:
-    from dataclasses import replace
-    return replace(section, children=kids)
-
-
-def _load_section(folder: _Entry, listing: list[_Entry], content_dir: Path, langs: tuple[str, ...],
-                  parent: str | None, depth: int, diags: Diagnostics) -> Section | None:
-    shown_dir = folder.shown
-    known = {"section.yaml"} | {f"body.{lang}.md" for lang in langs}
-    # Checked before anything is read: a link out of content/ must not be published.
-    files = [e for e in listing if not e.is_dir]
-    bad = {e.name for e in files if not _check_entry(e, content_dir, diags)}
-    for entry in files:
-        if entry.name not in bad and entry.name not in known and Path(entry.name).suffix.lower() not in IMAGE_EXT:
-            diags.warning(SourcePos(entry.shown, 1, 1),
-                          f"unexpected file in a section folder (expected {', '.join(sorted(known))}); ignored")
-    if "section.yaml" in bad:
-        return None
-    by_name = {e.name: e for e in files if e.is_file}
-    yaml_entry = by_name.get("section.yaml")
-    if yaml_entry is None:
-        # Point at a file of the folder when there is one, so that editors can jump there.
-        first = next((e for e in files if e.name not in bad), None)
-        pos = SourcePos(first.shown, 1, 1) if first else SourcePos(shown_dir)
-        diags.error(pos, f"section folder without section.yaml: {shown_dir}/ needs one "
-                         "(id, order and title), or move this file into a section folder")
-        return None
-    text = read_text(yaml_entry.path, diags, yaml_entry.shown)
-    data = load_yaml(text, yaml_entry.shown, _section_schema(langs), diags) if text is not None else None
-    if data is None or data.get("id") is None or data.get("order") is None or data.get("title") is None:
-        return None
-    slug = data.get("slug") or data["id"]
-    if slug in RESERVED_SLUGS:
-        diags.error(pos_of(data, "slug" if "slug" in data else "id"), f"'{slug}' is reserved for a page of the site")
-    bodies: dict[str, Body] = {}
-    for lang in langs:
-        name = f"body.{lang}.md"
-        if name in bad:
-            continue
-        body_entry = by_name.get(name)
-        if body_entry is None:
-            diags.error(pos_of(data, "id"), f"section '{data['id']}' has no {lang} text "
-                                            f"({shown_dir}/{name} is missing)")
-            continue
-        body = load_body(body_entry.path, lang, diags, body_entry.shown)
-        if body is not None:
-            bodies[lang] = body
-    return Section(
-        id=data["id"], slug=slug, label=data.get("label"), order=data["order"], title=clean(data["title"]),
-        depth=depth, parent=parent, children=(), dir=folder.path, yaml_path=yaml_entry.shown, pos=data,
-        bodies=bodies,
-    )
-
-
-def load_body(path: Path, lang: str, diags: Diagnostics, shown: str | None = None) -> Body | None:
-    shown = shown or display_path(path)
-    text = read_text(path, diags, shown)
-    if text is None:
-        return None
-    fm = split_front_matter(text, shown, diags)
-    if fm is None:
-        return None
-    meta = load_yaml(fm.yaml_text, shown, _front_matter_schema(), diags) if fm.yaml_text.strip() else None
-    if meta is None:
-        if not fm.yaml_text.strip():
-            diags.error(SourcePos(shown, 1, 1), "front matter is empty: it needs a description")
-        return None
-    if meta.get("description") is None:
-        return None
-    return Body(lang=lang, path=shown, description=meta["description"], text=fm.body)
-
-
-def load_charts(content_dir: Path) -> tuple[tuple[str, ...], dict[str, Any]]:
-    """The languages and the valid chart specs, for a process that only draws charts.
-
-    Its diagnostics are dropped: the build's own load reports the same problems.
-    """
-    content_dir = content_dir.resolve()
-    quiet = Diagnostics()
-    report = _load_report(content_dir / "report.yaml", quiet)
-    if report is None:
-        return (), {}
-    return report.languages, _load_charts(content_dir / "charts", report.languages, quiet)
-
-
-def _load_charts(chart_dir: Path, langs: tuple[str, ...], diags: Diagnostics) -> dict[str, Any]:
-    from . import charts  # the charts stage's loader; its renderer stays unimported
-
-    specs: dict[str, Any] = {}
-    if not chart_dir.is_dir():
-        return specs
-    for entry in _list(chart_dir, display_path(chart_dir), diags) or []:
-        path = entry.path
-        if not _check_entry(entry, chart_dir.parent, diags):
-            continue
-        if path.suffix != ".yaml":
-            diags.warning(SourcePos(display_path(path)), "only .yaml files belong in charts/; ignored")
-            continue
-        spec = charts.load_chart(path, langs, diags)
-        if spec is None:
-            continue
-        if spec.id in specs:
-            diags.error(SourcePos(display_path(path), 1, 1), f"chart id '{spec.id}' is also used by {specs[spec.id].path}")
-            continue
-        if spec.id != path.stem:
-            diags.error(SourcePos(display_path(path), 1, 1), f"chart id '{spec.id}' differs from its file name")
-        specs[spec.id] = spec
-    return specs
-
-
-def _load_glossary(path: Path, diags: Diagnostics) -> tuple[GlossaryTerm, ...]:
-    if not path.is_file():
-        return ()
-    shown = display_path(path)
-    text = read_text(path, diags)
-    data = load_yaml(text, shown, _glossary_schema(), diags) if text is not None else None
-    if not data or not data.get("terms"):
-        return ()
-    terms = []
-    for i, term in enumerate(data["terms"]):
-        if not term or term.get("zh") is None or term.get("en") is None:
-            continue
-        terms.append(GlossaryTerm(term["zh"], term["en"], bool(term.get("check")), pos_of(term)))
-    return tuple(terms)
+def load_body(project: Project, path: Path, lang: str, diags: Diagnostics) -> Body | None:
+    """One body file, for the preview's fast path."""
+    return Loader(project, diags).body(path, lang)

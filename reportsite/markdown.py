@@ -1,29 +1,28 @@
-"""The Markdown stage: one body file's text to HTML blocks.
+"""The parse stage: one body file's text to language-neutral blocks.
 
 Input: the body text of one section in one language (front matter blanked
-out, so token line numbers are the file's own) and the language's UI strings.
-Output: a `ParsedBody`: a tuple of blocks (numbered paragraphs with their
-sub-items, plain paragraphs, chart placeholders), the footnotes, and every
-link, footnote reference and image with its position, for validation.
+out, so token line numbers are the file's own), the section's id and
+whether the report numbers its paragraphs. Output: a `ParsedBody`: blocks
+(paragraphs, numbered or not, with their sub-items; figure placeholders),
+footnotes, and every link, footnote reference and image with its position,
+as an inline tree (model.Inline) that each output writes its own way.
 
 markdown-it-py does the parsing, with its list rule off so that "17. text"
 is a paragraph, raw HTML off (it is shown as text), and mdit-py-plugins'
-footnotes. Internal links are written as "@target" hrefs here and resolved
-by the render stage, which alone knows on which page each target lives.
+footnotes.
 """
 from __future__ import annotations
 
-import html
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .errors import Diagnostics, SourcePos
+from .errors import Diagnostic, SourcePos, excerpt
+from .model import Block, Break, Code, Footnote, Image, Inline, Inlines, Link, NoteRef, ParsedBody, Span, Text
 
 NUMBERED = re.compile(r"(\d{1,4})\.[ \u00a0\u3000]+")
 SUBITEM = re.compile(r"\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)[ \u00a0\u3000]*")
@@ -32,19 +31,16 @@ UNRESOLVED_REF = re.compile(r"\[\^([^\]\s\[]{1,100})\]")
 RAW_HTML = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
 CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 EXTERNAL = re.compile(r"(https?:|mailto:)", re.I)
+SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
+ACTIVE_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
+# markdown-it refuses these targets itself and leaves "[text](javascript:…)" as text: found here to say so.
+ACTIVE_LINK = re.compile(r"\]\(\s*((?:javascript|data|vbscript|file):[^)\s]{0,200})", re.I)
+# Characters that change how text is ordered or hide text: embeddings, overrides and isolates
+# (a reader sees one order, a search engine or a translator another), and invisible spaces.
+# Joiners (U+200C, U+200D) and marks (U+200E, U+200F) are left alone: Persian, Arabic and Indic text need them.
+HIDDEN = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 FOOTNOTE_KEYS = {"*": "star", "†": "dagger", "‡": "ddagger", "§": "section"}
-PLACEHOLDER = "\x00fig:{}\x00"  # replaced by the figure when a page is assembled
-
-
-def ui_format(ui: dict[str, str], key: str, **values: object) -> str:
-    """A UI string with its placeholders filled; the bare value when the string is missing or broken.
-
-    The load stage reports such a string; parsing still goes on to report its own problems.
-    """
-    try:
-        return str(ui[key]).format(**values)
-    except (KeyError, IndexError, ValueError, TypeError):
-        return " ".join(map(str, values.values()))
+CHART_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 
 
 def footnote_key(label: str) -> str:
@@ -54,42 +50,19 @@ def footnote_key(label: str) -> str:
     return "-".join(FOOTNOTE_KEYS.get(ch, f"u{ord(ch):x}") for ch in label)
 
 
-@dataclass(frozen=True)
-class Block:
-    kind: str  # "para" (numbered), "text" (unnumbered paragraph), "figure"
-    key: str  # "para-6", a chart id for figures, "" for text
-    number: int  # paragraph number, 0 when none
-    line: int
-    html: str
-    text: str  # plain text, for search, quantity checks and fingerprints
-    items: int = 0  # sub-items (a), (b)… of a numbered paragraph
-
-
-@dataclass(frozen=True)
-class Footnote:
-    label: str
-    key: str
-    line: int
-    html: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Ref:
-    target: str  # footnote label, href, or image src
-    line: int
-    col: int
-    extra: str = ""  # alt text for images
-
-
-@dataclass(frozen=True)
-class ParsedBody:
-    blocks: tuple[Block, ...]
-    footnotes: tuple[Footnote, ...]
-    footnote_refs: tuple[Ref, ...]
-    links: tuple[Ref, ...]
-    images: tuple[Ref, ...]
-    diagnostics: tuple = field(default_factory=tuple)
+def plain(nodes: Inlines) -> str:
+    """The text a reader reads: no footnote markers, images by their alt text."""
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, (Text, Code)):
+            out.append(node.text)
+        elif isinstance(node, (Span, Link)):
+            out.append(plain(node.children))
+        elif isinstance(node, Image):
+            out.append(node.alt)
+        elif isinstance(node, Break):
+            out.append(" ")
+    return "".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -101,126 +74,179 @@ def _md() -> MarkdownIt:
 
 
 class _Inline:
-    """Renders inline tokens to HTML and plain text, recording references."""
+    """Turns inline tokens into the inline tree, recording references and problems."""
 
-    def __init__(self, src_lines: Sequence[str], ui: dict[str, str], out: dict[str, list]):
+    def __init__(self, src_lines: list[str], path: str):
         self.src_lines = src_lines
-        self.ui = ui
-        self.out = out
+        self.path = path
+        self.links: list[tuple[Link, SourcePos]] = []
+        self.images: list[tuple[Image, SourcePos]] = []
+        self.refs: list[tuple[NoteRef, SourcePos]] = []
+        self.diags: list[Diagnostic] = []
         self.ref_counts: dict[str, int] = {}
 
-    def _col(self, line: int, needle: str) -> tuple[int, int]:
+    def _pos(self, line: int, needle: str) -> SourcePos:
         # Inline tokens carry no columns; find the text in the block's lines.
-        for i in range(line - 1, min(line + 40, len(self.src_lines))):
+        for i in range(max(line - 1, 0), min(line + 40, len(self.src_lines))):
             col = self.src_lines[i].find(needle)
             if col >= 0:
-                return i + 1, col + 1
-        return line, 1
+                return SourcePos(self.path, i + 1, col + 1)
+        return SourcePos(self.path, line, 1)
 
-    def render(self, children: list[Token], line: int, strip_prefix: int = 0) -> tuple[str, str]:
-        parts: list[str] = []
-        text: list[str] = []
+    def _problem(self, pos: SourcePos, severity: str, message: str) -> None:
+        self.diags.append(Diagnostic(pos, severity, message))
+
+    def convert(self, children: list[Token], line: int, strip_prefix: int = 0) -> Inlines:
+        stack: list[tuple[str, list[Inline], Any]] = [("", [], None)]
         first = True
         for i, tok in enumerate(children):
             t = tok.type
+            out = stack[-1][1]
             if t == "text":
                 content = tok.content
                 if first and strip_prefix:
                     content = content[strip_prefix:]
                 if "[^" in content:
                     for m in UNRESOLVED_REF.finditer(content):
-                        ln, col = self._col(line, m.group(0))
-                        self.out["diags"].append(
-                            (ln, col, "error", f"footnote [^{m.group(1)}] is cited but not defined in this file"))
-                if "<" in content and RAW_HTML.search(content):
-                    ln, col = self._col(line, RAW_HTML.search(content).group(0))
-                    self.out["diags"].append((ln, col, "warning", "raw HTML is not allowed and is shown as text"))
-                parts.append(html.escape(content, quote=False))
-                text.append(content)
+                        self._problem(self._pos(line, m.group(0)), "error",
+                                      f"footnote [^{m.group(1)}] is cited but not defined in this file")
+                if "](" in content:
+                    for m in ACTIVE_LINK.finditer(content):
+                        self._problem(self._pos(line, m.group(1)), "warning",
+                                      f"link to {excerpt(m.group(1), 30)} is not allowed (only http, https and "
+                                      "mailto addresses and places in the report); it is shown as text")
+                if "<" in content:
+                    tag = RAW_HTML.search(content)
+                    if tag:
+                        self._problem(self._pos(line, tag.group(0)), "warning",
+                                      "raw HTML is not allowed and is shown as text")
+                if content:
+                    out.append(Text(content))
             elif t == "softbreak":
-                prev = text[-1][-1:] if text and text[-1] else ""
+                prev = _last_char(out)
                 nxt = children[i + 1].content[:1] if i + 1 < len(children) else ""
-                joiner = "" if CJK.match(prev or " ") or CJK.match(nxt or " ") else " "
-                parts.append(joiner or "")
-                text.append(joiner)
+                # A line break between Chinese characters is no space; elsewhere it is one.
+                if not (CJK.match(prev or " ") or CJK.match(nxt or " ")):
+                    out.append(Text(" "))
             elif t == "hardbreak":
-                parts.append("<br>")
-                text.append(" ")
+                out.append(Break())
             elif t == "code_inline":
-                parts.append(f"<code>{html.escape(tok.content, quote=False)}</code>")
-                text.append(tok.content)
-            elif t in ("em_open", "em_close", "strong_open", "strong_close"):
-                tag = "em" if t.startswith("em") else "strong"
-                parts.append(f"<{'/' if t.endswith('close') else ''}{tag}>")
+                out.append(Code(tok.content))
+            elif t in ("em_open", "strong_open"):
+                stack.append((t[:-5], [], None))
+            elif t in ("em_close", "strong_close"):
+                kind, kids, _ = stack.pop()
+                stack[-1][1].append(Span(kind, tuple(kids)))
             elif t == "footnote_ref":
                 label = tok.meta["label"]
                 key = footnote_key(label)
-                n = self.ref_counts.get(key, 0) + 1
-                self.ref_counts[key] = n
-                ref_id = f"fnref-{key}" + (f"-{n}" if n > 1 else "")
-                ln, col = self._col(line, f"[^{label}]")
-                self.out["refs"].append(Ref(label, ln, col))
-                aria = html.escape(ui_format(self.ui, "footnote", label=label))
-                parts.append(
-                    f'<sup class="fnref"><a href="#fn-{key}" id="{ref_id}" role="doc-noteref" '
-                    f'aria-label="{aria}">{html.escape(label)}</a></sup>'
-                )
+                n = self.ref_counts[key] = self.ref_counts.get(key, 0) + 1
+                node = NoteRef(label, key, n)
+                self.refs.append((node, self._pos(line, f"[^{label}]")))
+                out.append(node)
             elif t == "link_open":
-                href = tok.attrs.get("href", "")
-                raw = str(href)
-                ln, col = self._col(line, f"]({raw}")
-                self.out["links"].append(Ref(raw, ln, col))
-                if EXTERNAL.match(raw):
-                    parts.append(f'<a href="{html.escape(raw)}" class="ext">')
-                else:
-                    parts.append(f'<a href="@{html.escape(raw)}">')
+                stack.append(("link", [], str(tok.attrs.get("href", ""))))
             elif t == "link_close":
-                parts.append("</a>")
+                _, kids, href = stack.pop()
+                stack[-1][1].extend(self._link(href, tuple(kids), line))
             elif t == "image":
                 src = str(tok.attrs.get("src", ""))
                 alt = "".join(c.content for c in (tok.children or []))
-                ln, col = self._col(line, f"]({src}")
-                self.out["images"].append(Ref(src, ln, col, alt))
-                parts.append(
-                    f'<img src="@img:{html.escape(src)}" alt="{html.escape(alt)}" loading="lazy" decoding="async">'
-                )
-                text.append(alt)
-            else:
-                parts.append(html.escape(tok.content or "", quote=False))
-                text.append(tok.content or "")
+                image = Image(src, alt)
+                self.images.append((image, self._pos(line, f"]({src}")))
+                out.append(image)
+            elif tok.content:
+                out.append(Text(tok.content))
             first = False
-        return "".join(parts), "".join(text)
+        while len(stack) > 1:  # markdown-it closes what it opens; this only guards the tree's shape
+            _, kids, _ = stack.pop()
+            stack[-1][1].extend(kids)
+        return _merge(stack[0][1])
+
+    def _link(self, href: str, children: Inlines, line: int) -> Inlines:
+        pos = self._pos(line, f"]({href}")
+        if EXTERNAL.match(href):
+            link = Link(href, children, external=True)
+        elif href.lower().startswith(ACTIVE_SCHEMES):
+            self._problem(pos, "warning", f"link to {excerpt(href, 30)} is not allowed (only http, https and "
+                                          "mailto addresses and places in the report); it is shown as text")
+            return children
+        else:
+            slug, _, fragment = href.partition("#")
+            link = Link(href, children, external=False, slug=slug, fragment=fragment)
+        self.links.append((link, pos))
+        return (link,)
 
 
-def parse_body(body: str, path: str, ui: dict[str, str]) -> ParsedBody:
-    """Parse one body file; diagnostics are returned as data, never raised."""
-    md = _md()
+def _last_char(nodes: list[Inline]) -> str:
+    for node in reversed(nodes):
+        if isinstance(node, Text):
+            return node.text[-1:]
+        return ""
+    return ""
+
+
+def _merge(nodes: list[Inline]) -> Inlines:
+    """Adjacent texts as one: markdown-it splits text at every special character."""
+    out: list[Inline] = []
+    for node in nodes:
+        if isinstance(node, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + node.text)
+        else:
+            out.append(node)
+    return tuple(out)
+
+
+def parse_inline(text: str, path: str, line: int = 1) -> tuple[Inlines, list[Diagnostic]]:
+    """One line of Markdown with no blocks (a cover field, a title): footnote references and emphasis."""
     env: dict[str, Any] = {}
-    tokens = md.parse(body, env)
+    tokens = _md().parseInline(text, env)
+    conv = _Inline(text.split("\n"), path)
+    children = tokens[0].children or [] if tokens else []
+    # parseInline does not know the report's notes: resolve [^x] here.
+    nodes = conv.convert(children, line)
+    out: list[Inline] = []
+    for node in nodes:
+        if isinstance(node, Text) and "[^" in node.text:
+            last = 0
+            for m in UNRESOLVED_REF.finditer(node.text):
+                out.append(Text(node.text[last:m.start()]))
+                out.append(NoteRef(m.group(1), footnote_key(m.group(1)), 1))
+                last = m.end()
+            out.append(Text(node.text[last:]))
+        else:
+            out.append(node)
+    return _merge([n for n in out if not (isinstance(n, Text) and not n.text)]), \
+        [d for d in conv.diags if "cited but not defined" not in d.message]
+
+
+def parse_body(body: str, path: str, section_id: str, numbered: bool) -> ParsedBody:
+    """Parse one body file; diagnostics are returned as data, never raised."""
+    env: dict[str, Any] = {}
+    tokens = _md().parse(body, env)
     src_lines = body.split("\n")
-    out: dict[str, list] = {"refs": [], "links": [], "images": [], "diags": []}
-    inline = _Inline(src_lines, ui, out)
+    conv = _Inline(src_lines, path)
+    diags = conv.diags
     blocks: list[Block] = []
     footnotes: list[Footnote] = []
-
     group: dict[str, Any] | None = None  # the open numbered paragraph
+    unnumbered = 0
+
+    for found in HIDDEN.finditer(body):
+        line = body.count("\n", 0, found.start()) + 1
+        col = found.start() - body.rfind("\n", 0, found.start())
+        diags.append(Diagnostic(SourcePos(path, line, col), "warning",
+                                f"invisible character U+{ord(found.group()):04X} in the text: it changes the order "
+                                "in which text is shown or hides a break; delete it"))
 
     def close_group() -> None:
         nonlocal group
         if group is None:
             return
-        items = group["items"]
-        inner = group["html"]
-        if items:
-            inner += '<ol class="items">' + "".join(f"<li>{h}</li>" for h in items) + "</ol>"
-        n = group["number"]
-        label = html.escape(ui_format(ui, "paragraph", n=n))
+        items = tuple(group["items"])
         blocks.append(Block(
-            "para", f"para-{n}", n, group["line"],
-            f'<div class="para" id="para-{n}"><a class="pnum" href="#para-{n}" aria-label="{label}">{n}.</a>'
-            f"{inner}</div>",
-            " ".join([group["text"], *group["item_texts"]]),
-            len(items),
+            "para", f"para-{group['number']}", group["number"], group["line"], group["content"], items,
+            tuple(group["item_lines"]), " ".join([plain(group["content"]), *(plain(it) for it in items)]),
         ))
         group = None
 
@@ -231,52 +257,55 @@ def parse_body(body: str, path: str, ui: dict[str, str]) -> ParsedBody:
         t = tok.type
         line = (tok.map[0] + 1) if tok.map else 0
         if t == "footnote_open":
-            in_footnote = {"label": tok.meta["label"], "html": [], "text": [], "line": 0}
+            in_footnote = {"label": tok.meta["label"], "content": [], "line": 0}
         elif t == "footnote_close" and in_footnote is not None:
             label = in_footnote["label"]
-            footnotes.append(Footnote(label, footnote_key(label), in_footnote["line"],
-                                      " ".join(in_footnote["html"]), " ".join(in_footnote["text"])))
+            content: Inlines = tuple(x for part in in_footnote["content"] for x in part)
+            footnotes.append(Footnote(label, footnote_key(label), in_footnote["line"], content, plain(content)))
             in_footnote = None
         elif t == "paragraph_open":
             inline_tok = tokens[i + 1]
-            content = inline_tok.content
+            text = inline_tok.content
+            children = inline_tok.children or []
             if in_footnote is not None:
-                h, txt = inline.render(inline_tok.children or [], line)
-                in_footnote["html"].append(h)
-                in_footnote["text"].append(txt)
+                if in_footnote["content"]:
+                    in_footnote["content"].append((Text(" "),))
+                in_footnote["content"].append(conv.convert(children, line))
                 in_footnote["line"] = in_footnote["line"] or line
                 i += 3
                 continue
-            m = NUMBERED.match(content)
-            if m and inline_tok.children and inline_tok.children[0].type == "text":
+            m = NUMBERED.match(text) if numbered else None
+            if m and children and children[0].type == "text":
                 close_group()
-                h, txt = inline.render(inline_tok.children, line, strip_prefix=m.end())
-                group = {"number": int(m.group(1)), "line": line, "html": f"<p>{h}</p>", "text": txt,
-                         "items": [], "item_texts": []}
-            elif group is not None and SUBITEM.match(content):
-                h, txt = inline.render(inline_tok.children or [], line)
-                group["items"].append(h)
-                group["item_texts"].append(txt)
+                group = {"number": int(m.group(1)), "line": line, "content": conv.convert(children, line, m.end()),
+                         "items": [], "item_lines": []}
+            elif group is not None and SUBITEM.match(text):
+                group["items"].append(conv.convert(children, line))
+                group["item_lines"].append(line)
             else:
                 close_group()
-                h, txt = inline.render(inline_tok.children or [], line)
-                blocks.append(Block("text", "", 0, line, f"<p>{h}</p>", txt))
+                unnumbered += 1
+                content = conv.convert(children, line)
+                blocks.append(Block("para", f"p-{section_id}-{unnumbered}", None, line, content, text=plain(content)))
             i += 3
             continue
         elif t == "fence":
             close_group()
             info = tok.info.strip()
             chart_id = tok.content.strip()
-            if info == "chart" and re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", chart_id):
-                blocks.append(Block("figure", chart_id, 0, line, PLACEHOLDER.format(chart_id), ""))
+            if info == "chart" and CHART_ID.fullmatch(chart_id):
+                blocks.append(Block("figure", chart_id, None, line, ()))
             elif info == "chart":
-                out["diags"].append((line + 1, 1, "error", f"chart block must hold one chart id, found {chart_id!r}"))
+                diags.append(Diagnostic(SourcePos(path, line + 1, 1), "error",
+                                        f"chart block must hold one chart id, found {excerpt(chart_id)}"))
             else:
-                out["diags"].append((line, 1, "error", f"unknown fenced block {info!r}; only ```chart is supported"))
+                diags.append(Diagnostic(SourcePos(path, line, 1), "error",
+                                        f"unknown fenced block {excerpt(info)}; only ```chart is supported"))
         elif t == "heading_open":
             close_group()
-            out["diags"].append((line, 1, "error", "headings are not allowed in a body: each heading of the report "
-                                                   "is a section folder with its title in section.yaml"))
+            diags.append(Diagnostic(SourcePos(path, line, 1), "error",
+                                    "headings are not allowed in a body: each heading of the report is a section "
+                                    "folder with its title in section.yaml"))
             i += 3
             continue
         i += 1
@@ -289,13 +318,7 @@ def parse_body(body: str, path: str, ui: dict[str, str]) -> ParsedBody:
         if label not in used:
             needle = f"[^{label}]:"
             ln = next((n + 1 for n, s in enumerate(src_lines) if s.lstrip().startswith(needle)), 1)
-            out["diags"].append((ln, 1, "error", f"footnote [^{label}] is defined but never cited"))
+            diags.append(Diagnostic(SourcePos(path, ln, 1), "error", f"footnote [^{label}] is defined but never cited"))
 
-    diags = tuple((SourcePos(path, ln, col), sev, msg) for ln, col, sev, msg in out["diags"])
-    return ParsedBody(tuple(blocks), tuple(footnotes), tuple(out["refs"]), tuple(out["links"]),
-                      tuple(out["images"]), diags)
-
-
-def report_diagnostics(parsed: ParsedBody, diags: Diagnostics) -> None:
-    for pos, severity, message in parsed.diagnostics:
-        (diags.error if severity == "error" else diags.warning)(pos, message)
+    return ParsedBody(tuple(blocks), tuple(footnotes), tuple(conv.links), tuple(conv.images), tuple(conv.refs),
+                      tuple(diags))

@@ -1,61 +1,158 @@
 """Quantities in a paragraph, for the validate stage's cross-language check.
 
-Input: the plain text of a Chinese or an English paragraph. Output: a set of
-comparable quantities: numbers scaled to their value (550 万 and "5.5
-million" are both 5500000), document and resolution symbols ("26/1",
-"HSP/HA/1/2/Add.1"), dotted indicator numbers ("1.4.2") and months
-("12 月" and "December" are both month 12, since the two languages write
-dates differently).
+Input: the plain text of a paragraph and its language's reader. Output: a
+set of comparable quantities: numbers scaled to their value (550 万,
+"5.5 million", "5,5 millions", "5,5 млн" and "٥٫٥ مليون" are all 5500000),
+document and resolution symbols ("26/1", "HSP/HA/1/2/Add.1"), dotted
+indicator numbers ("1.4.2") and months ("12 月" and "December" are both
+month 12, since languages write dates differently).
+
+Everything about a language comes from CLDR through Babel: decimal and
+grouping symbols of its numbering systems (Arabic-Indic digits included),
+its scale words (the long and short compact number formats: 万, 亿;
+million, billion; millions, milliards; миллион, миллиона, млн; millones,
+mil millones; مليون، مليار) and its month names. What CLDR does not carry
+comes from the theme's strings of that language: numbers written as words
+("three", with UN English spelling out one to nine), and words that may
+stand between a number and its scale word (500 多万: "over 5 million").
 """
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
 
-# One alternation per language, read left to right in a single pass: a symbol
-# ("26/1", "HSP/HA/1/2/Add.1") or a dotted number ("1.4.2") is taken whole
-# before its digits could be read as numbers; "(1)" enumerators are skipped.
+from babel import Locale
+
+SPACES = "\u00a0\u202f\u2009 "
 _COMMON = r"""
-    (?P<sym>(?<![A-Za-z])[A-Za-z]++(?:/[A-Za-z0-9.]*[A-Za-z0-9])+|\d++(?:/\d+)+)
-  | (?P<dot>\d+(?:\.\d+){2,})
+    (?P<sym>(?<![^\W\d_])[A-Za-z]++(?:/[A-Za-z0-9.]*[A-Za-z0-9])+|(?<!\d)\d++(?:/\d+)+)
+  | (?P<dot>(?<![\d.])\d+(?:\.\d+){2,})
   | (?P<enum>\(\d{1,2}\))
 """
-# Tried only where an ASCII letter, a digit or "(" starts: most of a Chinese
-# text is Han characters, where every branch would fail (2.5x faster).
-ZH = re.compile(r"(?=[A-Za-z\d(])(?:" + _COMMON + r"""
-  | (?P<month>\d{1,2})\s*月
-  | (?P<num>\d{1,3}(?:[ \u00a0\u2009]\d{3})+|\d+)(?P<frac>\.\d+)?\s*多?\s*(?P<unit>万|亿)?
-)""", re.X)
-EN_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december".split(), 1)}
-EN_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}
-# Case-sensitive, and tried only where a number or a word that can match
-# starts (a capital, a number word, a symbol such as "unhabitat/..."): the
-# English scan ran 2.8x slower as one case-insensitive alternation tried
-# everywhere, and 1.3x slower tried at every word.
-EN = re.compile(r"(?:(?<![A-Za-z])(?=[A-Z]|[a-z][A-Za-z]*+/|(?:" + "|".join(EN_WORDS) + r")\b)|(?=[\d(]))(?:"
-                + _COMMON + r"""
-  | \b(?P<month>""" + "|".join(m.capitalize() for m in EN_MONTHS) + r""")\b
-  | (?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?:\s+(?P<unit>[Mm]illion|[Bb]illion))?
-  | \b(?P<word>""" + "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in EN_WORDS) + r""")\b
-)""", re.X)
-# Capitalized only, so "may" the verb is not "May" the month.
-EN_MONTH_CASE = re.compile("|".join(m.capitalize() for m in EN_MONTHS))
-SCALE = {"万": 10_000, "亿": 100_000_000, "million": 1_000_000, "billion": 1_000_000_000}
 
 
-def _num(whole: str, frac: str | None, scale: int) -> str:
-    digits = whole.replace(" ", "").replace(",", "").replace("\u00a0", "").replace("\u2009", "")
-    value = round(float(digits + (frac or "")) * scale, 6)
-    # One canonical spelling per value: 550 万 and 5.5 million are both "5500000".
-    return str(int(value)) if value.is_integer() else repr(value)
+@dataclass(frozen=True)
+class Reader:
+    pattern: re.Pattern[str]
+    scales: dict[str, int]
+    months: dict[str, int]
+    words: dict[str, int]
+    decimals: str
+    groups: str
 
 
-def _scan(pattern: re.Pattern[str], text: str) -> dict[str, str]:
+def _alternation(words: list[str]) -> str:
+    # Longest first, so that "mil millones" is read before "mil"; digits in a name may be spaced (12 月).
+    out = []
+    for w in sorted(set(words), key=lambda w: (-len(w), w)):
+        parts = re.split(r"(\d+)", w)
+        out.append(r"\s*".join(re.escape(p.strip()) for p in parts if p.strip()))
+    return "|".join(out) or r"(?!x)x"
+
+
+def _bounded(words: list[str], start: bool = False) -> str:
+    """Words of a script written with spaces end where their word ends ("million", not "millionaire");
+    those of a script written without them (万美元, 7 月采取, 年11月) run on into the next word.
+    start: the word must also start where a word starts (a month name, a number word)."""
+    def wide(ch: str) -> bool:
+        return unicodedata.east_asian_width(ch) in "WF"
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for w in words:
+        before = "" if not start or wide(w[0]) else r"(?<![\d.])" if w[0].isdigit() else r"(?<!\w)"
+        after = "" if wide(w[-1]) else r"(?!\w)"
+        groups.setdefault((before, after), []).append(w)
+    return "|".join(f"{b}(?:{_alternation(ws)}){a}" for (b, a), ws in sorted(groups.items())) or r"(?!x)x"
+
+
+def _scales(locale: Locale) -> dict[str, int]:
+    """Scale words of CLDR's compact decimal formats: '0 million' at 1000000 is million × 10**6."""
+    out: dict[str, int] = {}
+    for length in ("long", "short"):
+        for plurals in locale.compact_decimal_formats.get(length, {}).values():
+            for magnitude, pattern in plurals.items():
+                text = str(getattr(pattern, "pattern", pattern))
+                zeros = text.count("0")
+                word = text.replace("0", "").replace("'", "").strip(SPACES)
+                if not zeros or not word or int(magnitude) < 1000:
+                    continue
+                letters = re.sub(r"\W", "", word)
+                if length == "short" and len(letters) < 3:
+                    continue  # "M", "K", "Md": letters that other words and symbols use too
+                out.setdefault(word, int(magnitude) // 10 ** (zeros - 1))
+    return out
+
+
+def _months(locale: Locale) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated"):
+            for n, name in locale.months.get(context, {}).get(width, {}).items():
+                name = name.rstrip(".")
+                if len(name) < 3 and not any(ch.isdigit() for ch in name):
+                    continue  # "M", "дек": too short to be read as a month anywhere
+                out.setdefault(name, n)
+                if name[:1].islower():  # at the start of a sentence
+                    out.setdefault(name[:1].upper() + name[1:], n)
+    return out
+
+
+@lru_cache(maxsize=32)
+def reader(tag: str, number_words: tuple[str, ...] = (), joiners: tuple[str, ...] = (), group: str = "") -> Reader:
+    """The quantity reader of one language (tag), from CLDR and the theme's words."""
+    locale = Locale.parse(tag.replace("-", "_"))
+    systems = {"latn", locale.default_numbering_system, *getattr(locale, "other_numbering_systems", {}).values()}
+    decimals, groups = set(), set()
+    for system in systems:
+        symbols = locale.number_symbols.get(system) or {}
+        if symbols.get("decimal"):
+            decimals.add(symbols["decimal"])
+        if symbols.get("group"):
+            groups.add(symbols["group"])
+    if group:
+        groups.add(group)
+    if groups & set(SPACES):  # editors type any of the spaces where the language groups digits with one
+        groups |= set(SPACES)
+    groups -= decimals
+    scales = _scales(locale)
+    months = _months(locale)
+    words: dict[str, int] = {}
+    for value, forms in enumerate(number_words):
+        for form in forms.split("|"):
+            form = form.strip()
+            if form:
+                words.setdefault(form, value)
+                words.setdefault(form[:1].upper() + form[1:], value)
+    g = "".join(re.escape(c) for c in sorted(groups)) or r"\x00"
+    d = "".join(re.escape(c) for c in sorted(decimals))
+    number = rf"(?P<num>(?<![\d{d}])\d{{1,3}}(?:[{g}]\d{{3}})+(?!\d)|(?<![\d{d}])\d+)(?P<frac>[{d}]\d+)?"
+    scale = rf"(?:\s*(?:{_alternation(list(joiners))})?\s*(?P<unit>{_bounded(list(scales))}))?"
+    pattern = re.compile(
+        r"(?:" + _COMMON
+        + rf"| (?P<month>{_bounded(list(months), start=True)})"
+        + rf"| {number}{scale}"
+        + rf"| (?P<word>{_bounded(list(words), start=True)})"
+        + ")", re.X)
+    return Reader(pattern, scales, months, words, "".join(sorted(decimals)), "".join(sorted(groups)))
+
+
+def _canonical(whole: str, frac: str | None, scale: int, r: Reader) -> str:
+    digits = "".join(ch for ch in whole if ch not in r.groups)
+    value = int(digits) * scale
+    if frac:
+        fraction = frac[1:]
+        value = value + int(fraction) * scale / 10 ** len(fraction)
+    value = round(value, 6)
+    # One spelling per value: 550 万 and 5.5 million are both "5500000".
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def quantities(text: str, r: Reader) -> dict[str, str]:
     """Quantity -> the text it was read from."""
     found: dict[str, str] = {}
-    for m in pattern.finditer(text):
-        kind = m.lastgroup if m.lastgroup not in ("frac", "unit") else "num"
+    for m in r.pattern.finditer(text):
         whole = m.group(0)
         if m.group("sym") is not None or m.group("dot") is not None:
             if any(ch.isdigit() for ch in whole):
@@ -63,27 +160,20 @@ def _scan(pattern: re.Pattern[str], text: str) -> dict[str, str]:
         elif m.group("enum") is not None:
             continue
         elif m.group("month") is not None:
-            month = m.group("month")
-            if month.isdigit():
-                found[f"month:{int(month)}"] = whole
-            elif EN_MONTH_CASE.fullmatch(month):
-                found[f"month:{EN_MONTHS[month.lower()]}"] = whole
+            name = re.sub(r"\s+", "", m.group("month"))
+            month = r.months.get(name) or next((n for k, n in r.months.items() if re.sub(r"\s+", "", k) == name), 0)
+            if month:
+                found[f"month:{month}"] = whole
         elif m.group("num") is not None:
-            found[_num(m.group("num"), m.group("frac"), SCALE.get((m.group("unit") or "").lower(), 1))] = whole.strip()
-        elif kind == "word":
-            found.setdefault(str(EN_WORDS[m.group("word").lower()]), whole)
+            unit = m.group("unit")
+            scale = r.scales.get(re.sub(r"\s+", " ", unit).strip(SPACES), 1) if unit else 1
+            found[_canonical(m.group("num"), m.group("frac"), scale, r)] = whole.strip()
+        elif m.group("word") is not None:
+            found.setdefault(str(r.words[m.group("word")]), whole)
     return found
 
 
-def zh_quantities(text: str) -> dict[str, str]:
-    return _scan(ZH, text)
-
-
-def en_quantities(text: str) -> dict[str, str]:
-    return _scan(EN, text)
-
-
-def missing_in_english(zh_text: str, en_text: str) -> list[str]:
-    """The Chinese text's quantities that the English lacks, as written in the Chinese."""
-    zh, en = zh_quantities(zh_text), en_quantities(en_text)
-    return [zh[k] for k in sorted(zh) if k not in en]
+def missing(source: str, source_reader: Reader, target: str, target_reader: Reader) -> list[str]:
+    """The source text's quantities that the target lacks, as written in the source."""
+    have, got = quantities(source, source_reader), quantities(target, target_reader)
+    return [have[k] for k in sorted(have) if k not in got]

@@ -1,9 +1,9 @@
 """The search stage: the parsed site to a Pagefind index, one per language.
 
-Input: a valid, parsed `Site` and the staging directory its pages were
-written to. Output: `<stage>/pagefind/` (pagefind.js, the wasm, the index and
-fragment files of each language), built with Pagefind's Python API. Problems
-are reported as diagnostics.
+Input: a valid, parsed site (through the render context, which knows each
+page's URL and heading). Output: the files of `pagefind/` (pagefind.js, the
+wasm, the index and fragment files of each language), built with Pagefind's
+Python API and returned, not written. Problems are reported as diagnostics.
 
 Pages are not crawled: Pagefind 1.5 deep-links only to headings with ids, so
 each thing a reader may look for is its own custom record with its own URL:
@@ -20,7 +20,6 @@ import importlib.metadata
 import json
 import os
 import re
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
@@ -28,10 +27,11 @@ from typing import Iterator
 from pagefind.service import PagefindService
 
 from .errors import Diagnostics, SourcePos
-from .i18n import url_for
+from .languages import Language
 from .model import Section, Site
-from .render import heading_text
-from .validate import figure_numbers
+from .parse import Refs
+from .render import Context
+from .urls import url_for
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 DOTTED = re.compile(r"\d+(?:[./]\d+)+")  # 1.4.2, 73/239
@@ -51,59 +51,62 @@ def grams(text: str) -> str:
     character fits any segmentation. They go into a meta field because
     Pagefind splits meta fields on spaces only and never segments them.
     Dotted numbers (1.4.2) are added whole: jieba cuts them at the dots.
+    A text with no Han character gets none, whatever its language.
     """
-    words = dict.fromkeys(run[i:i + GRAM] for run in HAN.findall(text) for i in range(len(run)))
+    runs = HAN.findall(text)
+    if not runs:
+        return ""
+    words = dict.fromkeys(run[i:i + GRAM] for run in runs for i in range(len(run)))
     words.update(dict.fromkeys(DOTTED.findall(text)))
     return " ".join(words)
 
 
-def _record(lang: str, url: str, other_url: str, title: str, content: str, **meta: str) -> dict:
-    meta = {"title": title, "lang": lang, "other": other_url, **meta}
-    if lang == "zh":
-        meta["grams"] = grams(content)
-    return {"url": url, "content": content, "language": lang, "meta": meta}
+def _record(lang: Language, url: str, title: str, content: str, **meta: str) -> dict:
+    meta = {"title": title, "lang": lang.tag, **meta}
+    found = grams(content)
+    if found:
+        meta["grams"] = found
+    return {"url": url, "content": content, "language": lang.search, "meta": meta}
 
 
-def _other(site: Site, lang: str) -> str:
-    return next((c for c in site.report.languages if c != lang), lang)
+def summary_record(site: Site, lang: Language) -> list[dict]:
+    summary = site.report.summary.get(lang.tag)
+    if not summary:
+        return []
+    return [_record(lang, url_for("home", lang) + "#summary", site.ui[lang.tag]["summary"], summary, kind="summary")]
 
 
-def summary_record(site: Site, lang: str) -> dict:
-    other = _other(site, lang)
-    return _record(lang, url_for("home", lang) + "#summary", url_for("home", other) + "#summary",
-                   site.ui[lang]["summary"], site.report.text["summary"][lang], kind="summary")
-
-
-def section_records(site: Site, section: Section, lang: str, figures: dict[str, int]) -> list[dict]:
-    """A section's title, numbered paragraphs, figures and footnotes, in reading order."""
-    ui, other = site.ui[lang], _other(site, lang)
-    page, other_page = url_for(section, lang), url_for(section, other)
-    title = heading_text(section, lang)
-    body = section.bodies[lang].parsed
-    out = [_record(lang, page, other_page, title, title, kind="section")]
-    for block in body.blocks:  # type: ignore[union-attr]
+def section_records(ctx: Context, section: Section, lang: Language) -> list[dict]:
+    """A section's title, paragraphs, figures and footnotes, in reading order."""
+    site, refs = ctx.site, ctx.refs
+    ui = site.ui[lang.tag]
+    page = url_for(section, lang)
+    title = ctx.heading(section, lang)
+    body = section.bodies[lang.tag].parsed
+    assert body is not None
+    out = [_record(lang, page, title, title, kind="section")]
+    for block in body.blocks:
         if block.kind == "para":
-            out.append(_record(lang, f"{page}#{block.key}", f"{other_page}#{block.key}", title, block.text,
-                               kind="para", para=str(block.number)))
+            extra = {"para": str(block.number)} if block.number is not None else {}
+            out.append(_record(lang, f"{page}#{block.id}", title, block.text, kind="para", **extra))
         elif block.kind == "figure":
-            chart, key = site.charts[block.key], f"fig-{figures[block.key]}"
-            text = "\n".join((chart.title[lang], chart.caption[lang], chart.description[lang]))
-            out.append(_record(lang, f"{page}#{key}", f"{other_page}#{key}", title, text, kind="figure",
-                               label=ui["figure"].format(n=figures[block.key])))
-    for note in body.footnotes:  # type: ignore[union-attr]
+            chart, key = site.charts[block.id], f"fig-{refs.figures[block.id]}"
+            text = "\n".join((chart.title[lang.tag], chart.caption[lang.tag], chart.description[lang.tag]))
+            out.append(_record(lang, f"{page}#{key}", title, text, kind="figure",
+                               label=ui["figure"].format(n=refs.figures[block.id])))
+    for note in body.footnotes:
         key = f"fn-{note.key}"
-        out.append(_record(lang, f"{page}#{key}", f"{other_page}#{key}", title, note.text, kind="footnote",
+        out.append(_record(lang, f"{page}#{key}", title, note.text, kind="footnote",
                            label=ui["footnote"].format(label=note.label)))
     return out
 
 
-def records(site: Site) -> Iterator[dict]:
+def records(ctx: Context) -> Iterator[dict]:
     """Every record, in document order, one language after the other: the order fixes the output bytes."""
-    figures = figure_numbers(site)
-    for lang in site.report.languages:
-        yield summary_record(site, lang)
-        for section in site.sections:
-            yield from section_records(site, section, lang, figures)
+    for lang in ctx.langs:
+        yield from summary_record(ctx.site, lang)
+        for section in ctx.order:
+            yield from section_records(ctx, section, lang)
 
 
 def _cache_key(items: list[dict]) -> str:
@@ -114,42 +117,40 @@ def _cache_key(items: list[dict]) -> str:
     return h.hexdigest()
 
 
-def build_index(site: Site, stage: Path, diags: Diagnostics, cache_dir: Path | None = None,
-                items: list[dict] | None = None) -> None:
-    """items: the records when the shards made them (default: made here from the parsed site)."""
-    out = stage / "pagefind"
-    items = list(records(site)) if items is None else items
-    cached = cache_dir / "search" / _cache_key(items) if cache_dir else None
-    if cached is not None and cached.is_dir():
-        shutil.copytree(cached, out)  # same records, same engine: the same index, without Pagefind
-        return
+def build_index(items: list[dict], diags: Diagnostics, cache_dir: Path | None = None) -> dict[str, bytes]:
+    """The index files (path under the site root: pagefind/...) of these records."""
+    cached = cache_dir / "search" / f"{_cache_key(items)}.json" if cache_dir else None
+    if cached is not None:
+        try:
+            stored = json.loads(cached.read_text("utf-8"))
+            # Same records, same engine: the same index, without Pagefind.
+            return {name: base64.b64decode(data) for name, data in stored.items()}
+        except (OSError, ValueError, TypeError, AttributeError):
+            pass
     try:
         # In a thread of its own: asyncio.run() refuses to start where an event
         # loop is already running (a build called from Playwright's sync API,
         # from a notebook, from async code).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, _write(items, out)).result()
+            files = pool.submit(asyncio.run, _index(items)).result()
     except Exception as exc:  # no Pagefind binary, or it refused a record
-        diags.error(SourcePos("pagefind"), f"search index not built: {exc}")
-        return
-    for name in UNUSED:  # Pagefind's own search interfaces: this site has its own
-        (out / name).unlink(missing_ok=True)
+        diags.error(SourcePos("pagefind"), f"search index not built: {str(exc)[:200]}")
+        return {}
+    out = {f"pagefind/{name}": data for name, data in sorted(files.items()) if name not in UNUSED}
     # Pagefind writes the languages of pagefind-entry.json in hash-map order,
     # which changes from run to run; every other file is the same each time.
-    entry = out / "pagefind-entry.json"
-    data = json.loads(entry.read_text(encoding="utf-8"))
-    data["languages"] = dict(sorted(data["languages"].items()))
-    entry.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    entry = json.loads(out["pagefind/pagefind-entry.json"])
+    entry["languages"] = dict(sorted(entry["languages"].items()))
+    out["pagefind/pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
     if cached is not None:
+        cached.parent.mkdir(parents=True, exist_ok=True)
         tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-        shutil.copytree(out, tmp, dirs_exist_ok=True)
-        try:
-            os.rename(tmp, cached)  # atomic: a parallel build sees the whole index or none
-        except OSError:
-            shutil.rmtree(tmp, ignore_errors=True)  # another build stored it first
+        tmp.write_text(json.dumps({k: base64.b64encode(v).decode() for k, v in out.items()}), "utf-8")
+        os.replace(tmp, cached)  # atomic: a parallel build sees the whole index or none
+    return out
 
 
-async def _write(items: list[dict], out: Path) -> None:
+async def _index(items: list[dict]) -> dict[str, bytes]:
     service = await _Service().launch()
     try:
         index = await service.create_index()
@@ -164,10 +165,7 @@ async def _write(items: list[dict], out: Path) -> None:
         files = await index.get_files()
     finally:
         await service.close()
-    for file in sorted(files, key=lambda f: f["path"]):
-        target = out / file["path"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(file["content"])
+    return {file["path"]: file["content"] for file in files}
 
 
 class _Service(PagefindService):

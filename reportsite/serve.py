@@ -1,29 +1,27 @@
 """The live preview: the serve stage, for editors.
 
-Input: the content, templates and assets directories and a port. Output: the
-site built (without the search index) into a private directory,
-``.cache/serve/site-<port>/``, served on 127.0.0.1 only, and rebuilt when a
-source file changes. Open pages reload by themselves: HTML responses get
-``<script src="/__reload.js" defer>``, an external script (pages run under
-the production Content-Security-Policy, which forbids inline scripts) that
-listens to ``/__events`` (Server-Sent Events) and reloads when a new build is
-ready. While the content has errors, every page shows the diagnostics
-instead of a stale page, and recovers by itself once the files are fixed.
+Input: a project and a port. Output: the site built (without the search
+index and the PDFs) into a private directory, ``.cache/serve/site-<port>/``,
+served on 127.0.0.1 only, and rebuilt when a source file changes. Open
+pages reload by themselves: HTML responses get ``<script src="/__reload.js"
+defer>``, an external script (pages run under the production
+Content-Security-Policy, which forbids inline scripts) that listens to
+``/__events`` (Server-Sent Events) and reloads when a new build is ready.
+While the content has errors, every page shows the diagnostics instead of
+a stale page, and recovers by itself once the files are fixed.
 
-Watching is stdlib polling of modification times (no dependency for editors).
-A rebuild skips what the change cannot affect: charts are redrawn only when
-content/charts/ or report.yaml changed, and the content is not even reloaded
-when only templates or assets changed.
+Watching is stdlib polling of modification times (no dependency for
+editors). A rebuild does only what the change needs: an edit of a section's
+text re-reads and re-parses that file and remakes the pages that show it;
+a template or asset edit re-renders without reading the content.
 """
 from __future__ import annotations
 
-import gc
 import html
 import mimetypes
 import os
-import shutil
 import signal
-import tempfile
+import socket
 import threading
 import time
 import tomllib
@@ -31,24 +29,25 @@ import traceback
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import unquote, urlsplit
 
-from .errors import ROOT, Diagnostic, Diagnostics, SourcePos, display_path
-from .model import Site
-from . import write as writer
-from .i18n import output_path, url_for
-from .pipeline import ASSETS, CACHE, TEMPLATES, Checked, _Timer, load_and_check, publish
-from .render import Parts, Renderer, Tables, tables
-from .shard import slim
-from .validate import validate_global
+from . import pages, write
+from .errors import Diagnostic, Diagnostics, SourcePos, display_path, program
+from .load import load_body
+from .parse import parse_section, refs as find_refs
+from .pipeline import Checked, Drawing, Timer, chart_keys, cross_check, load_and_check, publish
+from .project import Project
+from .render import Context, Products
+from .urls import output_path, url_for
 
 HOST = "127.0.0.1"  # never another interface: the preview is for the editor at this machine
 POLL_SECONDS = 0.25
 SETTLE_SECONDS = 0.05  # an editor's save can be several writes; let them land before reading
 HEARTBEAT_SECONDS = 15.0
+MAX_PATH = 4096  # longer request paths are refused (414), not parsed
 RELOAD_JS = b"""\
-// Live preview (python build.py serve): reload this page when a newer build is ready.
+// Live preview (serve): reload this page when a newer build is ready.
 (() => {
   const built = new URL(document.currentScript.src).searchParams.get("build");
   const events = new EventSource("/__events");
@@ -66,7 +65,7 @@ body { font: 16px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 60rem
 h1 { color: #b42318; font-size: 1.5rem; }
 ol { padding: 0; list-style: none; }
 li { font: 14px/1.5 ui-monospace, monospace; white-space: pre-wrap; overflow-wrap: anywhere;
-     border-left: 4px solid #b42318; background: #fef3f2; margin: .5rem 0; padding: .5rem .75rem; }
+     border-inline-start: 4px solid #b42318; background: #fef3f2; margin: .5rem 0; padding: .5rem .75rem; }
 li.warning { border-color: #b54708; background: #fffaeb; }
 li code { display: block; margin-top: .25rem; color: #475467; }
 @media (prefers-color-scheme: dark) {
@@ -74,14 +73,13 @@ li code { display: block; margin-top: .25rem; color: #475467; }
   li { background: #3a1d1b; } li.warning { background: #3a2f14; } li code { color: #aab4be; }
 }
 """
-# Used when netlify.toml cannot be read: the same policy as production.
-FALLBACK_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
-                "style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-                "form-action 'self'; frame-ancestors 'none'")
-LANGS_WITH_404 = ("zh", "en")
+# Used when the project has no netlify.toml: the policy the theme's pages are made for.
+DEFAULT_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+               "style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+               "form-action 'self'; frame-ancestors 'none'")
 
 
-def production_csp(netlify_toml: Path = ROOT / "netlify.toml") -> str:
+def production_csp(netlify_toml: Path) -> str:
     """The Content-Security-Policy that production sends, so the preview runs pages under the same rules."""
     try:
         config = tomllib.loads(netlify_toml.read_text("utf-8"))
@@ -90,7 +88,7 @@ def production_csp(netlify_toml: Path = ROOT / "netlify.toml") -> str:
                 return str(rule["values"]["Content-Security-Policy"])
     except (OSError, tomllib.TOMLDecodeError):
         pass
-    return FALLBACK_CSP
+    return DEFAULT_CSP
 
 
 # ---------------------------------------------------------------- building
@@ -126,230 +124,181 @@ class BuildState:
     seconds: float
     stages: dict[str, float] = field(default_factory=dict)
     excerpts: list[str] = field(default_factory=list)  # the source text at each diagnostic, read at build time
-    # After an edit of section text: the whole-report pages, still to be rebuilt (see Builder.edit)
-    then: Callable[[], None] | None = None
-    pending: frozenset[str] = frozenset()
+    then: Callable[[], None] | None = None  # after an edit: the whole-report pages, still to be written
+    pending: frozenset[str] = frozenset()  # the files `then` writes
 
 
 class Builder:
-    """Rebuilds the preview, reusing what a change cannot affect.
+    """Rebuilds the preview, reusing what a change cannot affect."""
 
-    It runs in this process (one shard) and keeps the checked site: a change
-    to templates or assets alone re-renders without reading the content.
-    """
-
-    def __init__(self, content_dir: Path, out_dir: Path, templates_dir: Path = TEMPLATES,
-                 assets_dir: Path = ASSETS, cache_dir: Path | None = CACHE):
-        self.content_dir = content_dir.resolve()
+    def __init__(self, project: Project, out_dir: Path):
+        self.project = project
         self.out_dir = out_dir
-        self.templates_dir = templates_dir
-        self.assets_dir = assets_dir
-        self.cache_dir = cache_dir
         self.count = 0
-        self._checked: Checked | None = None
-        self._content_diags: Diagnostics | None = None
-        self._manifest: dict[str, str] | None = None  # of the served site, after a good build
-        self._renderer: Renderer | None = None  # kept between edits of section text
-        self._tables: Tables | None = None  # where paragraphs and figures are, for that renderer
-        self._marked_dirty = False  # the manifest on disk marked untrusted by an edit's pages, until recorded again
+        self.checked: Checked | None = None
+        self.content_diags: Diagnostics | None = None
+        self.ctx: Context | None = None  # of the last good build: templates compiled, contents rendered
+        self.announce: Callable[[frozenset[str]], None] = lambda paths: None
 
     def build(self, changed: set[Path] | None = None) -> BuildState:
         """Build after `changed` (None: everything) and return the outcome."""
         start = time.perf_counter()
         timings: dict[str, float] = {}
-        timer = _Timer(timings)
+        timer = Timer(timings)
         edits = self._edited_bodies(changed)
         if edits:
             state = self._edit(edits, start, timer)
             if state is not None:
                 return state
             timings.clear()
-        gc.unfreeze()  # what the last full build left may be garbage now
-        content_changed = changed is None or any(p.is_relative_to(self.content_dir) for p in changed)
-        if content_changed or self._content_diags is None:
-            self._content_diags = Diagnostics()
-            self._checked = load_and_check(self.content_dir, self._content_diags, timer, jobs=1,
-                                           templates_dir=self.templates_dir, assets_dir=self.assets_dir,
-                                           cache_dir=self.cache_dir)
+        content = Path(os.path.abspath(self.project.content))
+        content_changed = changed is None or any(p.is_relative_to(content) for p in changed)
+        if content_changed or self.content_diags is None:
+            self.content_diags = Diagnostics()
+            self.checked = load_and_check(self.project, self.content_diags, timer)
         diags = Diagnostics()
-        diags.extend(self._content_diags)
-        checked = self._checked
-        self._manifest = None
-        self._renderer = None
-        self._tables = None
-        if checked is not None and not diags.errors:
-            # No search index in the preview: it would cost a second per edit.
-            self._marked_dirty = False  # publish records a new one
-            self._manifest = publish(checked, self.out_dir, diags, timer, search=False,
-                                     templates_dir=self.templates_dir, assets_dir=self.assets_dir,
-                                     cache_dir=self.cache_dir)
-            if self._manifest is not None:  # made now, while the editor is not waiting: the next edit reuses it
-                self._tables = tables(checked.site)
-                self._renderer = Renderer(checked.shards[0].site_with_mine(), self.templates_dir, self.assets_dir,
-                                          checked.chart_files or {}, self._tables)
-                # The kept site is millions of objects: set aside from garbage collection, or a collection
-                # through all of them (0.15 s at N = 100) lands on some later edit.
-                gc.collect()
-                gc.freeze()
+        diags.extend(self.content_diags)
+        self.ctx = None
+        if self.checked is not None and not diags.errors:
+            if content_changed or changed is None:
+                drawing = Drawing(self.project)
+            else:
+                drawing = None  # the charts' inputs did not change: their images come from the cache
+            try:
+                manifest = publish(self.checked, self.project, self.out_dir, diags, timer, search=False, pdf=False,
+                                   drawing=drawing)
+            finally:
+                if drawing is not None:
+                    drawing.close()
+            if manifest is not None:
+                self.ctx = self._context(self.checked)
         return self._state(diags, start, timings)
 
-    def _state(self, diags: Diagnostics, start: float, timings: dict[str, float], **extra: object) -> BuildState:
+    def _context(self, checked: Checked) -> Context:
+        return Context(checked.site, checked.refs, self.project, Products(chart_keys=chart_keys(self.project, checked.site)))
+
+    def _state(self, diags: Diagnostics, start: float, timings: dict[str, float], **extra: Any) -> BuildState:
         self.count += 1
-        ok = self._checked is not None and not diags.errors
+        ok = self.checked is not None and not diags.errors
         found = diags.sorted()
         return BuildState(f"{os.getpid()}-{self.count}", ok, found, time.perf_counter() - start, timings,
-                          [] if ok else [source_excerpt(d.pos) for d in found], **extra)  # type: ignore[arg-type]
+                          [] if ok else [source_excerpt(d.pos) for d in found], **extra)
 
     # -- an edit of section text: the fast path ---------------------------------
 
     def _edited_bodies(self, changed: set[Path] | None) -> dict[Path, tuple[int, str]] | None:
         """{file: (section index, language)} when only section texts changed since a good build; else None."""
-        checked = self._checked
-        if not changed or checked is None or self._manifest is None:
+        if not changed or self.checked is None or self.ctx is None:
             return None
-        shard = checked.shards[0]
-        folders = {s.dir: i for i, s in enumerate(shard.site.sections)}  # absolute: the loader resolved the root
+        site = self.checked.site
+        folders = {s.dir: i for i, s in enumerate(site.sections)}
         edits = {}
         for path in changed:
             lang = path.name[5:-3] if path.name.startswith("body.") and path.name.endswith(".md") else ""
             i = folders.get(path.parent)
-            if i is None or lang not in checked.site.report.languages or not path.is_file():
+            if i is None or lang not in site.report.tags or not path.is_file():
                 return None
             edits[path] = (i, lang)
         return edits
 
-    def _edit(self, edits: dict[Path, tuple[int, str]], start: float, timer: _Timer) -> BuildState | None:
-        """Re-read, re-parse and re-check the edited sections, and write their pages.
+    def _edit(self, edits: dict[Path, tuple[int, str]], start: float, timer: Timer) -> BuildState | None:
+        """Re-read, re-parse and re-check the edited sections, and write the pages that show them.
 
-        Only the edited sections are parsed. The checks across sections run
-        again (on the slim parse) unless the edit left that parse equal; if it
-        moved a figure number or a paragraph to another section, pages of
-        other sections change too, and the full build runs. The whole-report pages hold every
-        section: they are rebuilt just after the edited pages are served
-        (BuildState.then), and the preview holds requests for them until then.
-        None: a case for the full build (a front matter that no longer loads, numbering moved).
+        None: a case for the full build (a front matter that no longer loads, a paragraph or a
+        figure that moved to another section, which changes the pages of sections not edited).
         """
-        from . import load
-
-        checked = self._checked
-        assert checked is not None and self._manifest is not None
-        shard = checked.shards[0]
+        assert self.checked is not None and self.ctx is not None
+        site = self.checked.site
         load_diags = Diagnostics()
-        sections = list(shard.site.sections)
+        sections = list(site.sections)
         for path, (i, lang) in sorted(edits.items()):
-            body = load.load_body(path, lang, load_diags)
+            body = load_body(self.project, path, lang, load_diags)
             if body is None:
                 return None
             sections[i] = replace(sections[i], bodies={**sections[i].bodies, lang: body})
-        shard.site = replace(shard.site, sections=tuple(sections))
         touched = sorted({i for i, _ in edits.values()})
-        slim_sections = list(checked.site.sections)
-        same_structure = True
         for i in touched:
-            shard.reparse(i, checked.checks)
-            parsed = shard.parsed[i]
-            before = {lang: b.parsed for lang, b in slim_sections[i].bodies.items()}
-            slim_sections[i] = replace(parsed, bodies={lang: replace(b, parsed=slim(b.parsed))  # type: ignore[arg-type]
-                                                       for lang, b in parsed.bodies.items()})
-            same_structure &= before == {lang: b.parsed for lang, b in slim_sections[i].bodies.items()}
-        checked.site = replace(checked.site, sections=tuple(slim_sections))
-        shown = {display_path(p) for p in edits}
-        checked.load_diags = [d for d in checked.load_diags if d.pos.path not in shown] + load_diags.items
-        # The checks across sections and the tables read nothing but the slim parse. Words changed
-        # within lines leave it equal, and then their results are those of the last build.
-        if not same_structure or self._tables is None:
-            across = Diagnostics()
-            if checked.checks:
-                validate_global(checked.site, across)
-            checked.global_diags = across.items
-            moved = tables(checked.site)
-            if self._tables is not None and moved != self._tables:
-                # Figure numbers or the sections of paragraphs changed: pages of sections not
-                # edited show them (figure labels, links), so every page is made again.
-                return None
-            self._tables = moved
-        diags = Diagnostics()
-        diags.extend(checked.load_diags)
-        for i in sorted(shard.section_diags):
-            diags.extend(shard.section_diags[i])
-        diags.extend(checked.global_diags)
-        self._content_diags = diags
+            sections[i] = parse_section(site, sections[i], load_diags)
+        site = replace(site, sections=tuple(sections))
+        refs = find_refs(site)
+        if refs != self.checked.refs:
+            return None
         timer.lap("parse")
+        # The findings of the files not edited stay; those across files are made again.
+        shown = {display_path(p) for p in edits}
+        file_diags = [d for d in self.checked.file_diags if d.pos.path not in shown] + load_diags.items
+        self.checked = Checked(site, refs, file_diags, cross_check(site, refs))
+        diags = Diagnostics(file_diags + self.checked.check_diags)
+        self.content_diags = diags
+        timer.lap("validate")
         if diags.errors:
-            self._manifest = None  # the next good build is a full one
+            self.ctx = None  # the next good build is a full one
             return self._state(diags, start, timer.timings)
-        if self._renderer is None:
-            self._renderer = Renderer(shard.site_with_mine(), self.templates_dir, self.assets_dir,
-                                      checked.chart_files or {}, self._tables)
-        else:  # its templates stay compiled and its contents rendered: titles did not change
-            self._renderer.update(shard.site_with_mine(), self._tables)
-        renderer = self._renderer
-        index = {s.id: k for k, s in enumerate(renderer.order)}
-        for i in touched:
-            section = shard.parsed[i]
-            for lang in checked.site.report.languages:
-                self._put(*renderer.section_page(section, lang, index[section.id]))
-            self._put(*renderer.parallel_page(section, renderer.parallel_rows_html(section)))
-        for rel, data in renderer.media_files.items():
+        ctx = self.ctx
+        ctx.update(site, refs)
+        edited = [site.sections[i] for i in touched]
+        first = [(rel, data) for s in edited for rel, data in pages.section_pages(ctx, s)]
+        first += sorted(ctx.media.items())
+        whole = [output_path(url_for("full", lang)) for lang in site.report.languages] + \
+                [output_path(url_for("full", pair)) for pair in ctx.pairs]
+        self.announce(frozenset([rel for rel, _ in first] + whole))
+        for rel, data in first:
             self._put(rel, data)
         timer.lap("render")
-        whole = [output_path(url_for("full", c)) for c in (*checked.site.report.languages, "parallel")]
-        return self._state(diags, start, timer.timings, then=lambda: self._whole_report(renderer),
-                           pending=frozenset(whole))
 
-    def _whole_report(self, renderer: Renderer) -> None:
-        parts_dir = Path(tempfile.mkdtemp(prefix=".parts-", dir=self.out_dir.parent))
-        try:
-            parts = Parts(parts_dir, 0)
-            try:
-                for section in renderer.order:
-                    renderer.add_parts(section, parts)
-            finally:
-                parts.close()
-            for lang in renderer.langs:
-                self._put(*renderer.full_page(lang, parts.files(f"full.{lang}")))
-            self._put(*renderer.parallel_page(None, parts.files("parallel")))
-        finally:
-            shutil.rmtree(parts_dir, ignore_errors=True)
-        writer.finish(self.out_dir, self._manifest or {}, self._manifest or {})
-        self._marked_dirty = False
+        def whole_report() -> None:
+            for kind in (pages.full, pages.parallel_full):
+                for rel, data in kind(ctx):
+                    self._put(rel, data)
 
-    def _put(self, rel: str, data: bytes | list) -> None:
+        return self._state(diags, start, timer.timings, then=whole_report, pending=frozenset(whole))
+
+    def _put(self, rel: str, data: bytes) -> None:
         """Replace one file of the served site in one step: a request sees the old page or the new one."""
-        if not self._marked_dirty:
-            # Until _whole_report records the manifest, the one on disk no longer describes these
-            # files; a later build staging into this folder must not trust it to skip a write.
-            (self.out_dir / writer.DIRTY).write_bytes(b"")
-            self._marked_dirty = True
-        tmp = self.out_dir / f".{os.getpid()}.tmp"
-        put = writer.Writer(self.out_dir, {})
-        put.put(tmp.name, data)
-        (self.out_dir / rel).parent.mkdir(parents=True, exist_ok=True)  # media/ may be new
-        os.replace(tmp, self.out_dir / rel)
-        if self._manifest is not None:
-            self._manifest[rel] = put.manifest[tmp.name]
+        (self.out_dir / write.DIRTY).touch()  # the manifest no longer vouches for these files' bytes
+        target = self.out_dir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.out_dir / f".{os.getpid()}.{threading.get_ident()}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
 
 
 # ---------------------------------------------------------------- serving
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away is no news; anything else is one line, not a traceback."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError)):
+            return
+        preview = getattr(self, "preview", None)
+        if preview is not None:
+            preview.log(f"preview: a request failed ({type(exc).__name__}: {str(exc)[:200]})")
+
+
 class Preview:
     """The preview server: one build thread that polls the sources, and an HTTP server on 127.0.0.1."""
 
-    def __init__(self, content_dir: Path, out_dir: Path | None = None, port: int = 8000, *,
-                 templates_dir: Path = TEMPLATES, assets_dir: Path = ASSETS, cache_dir: Path | None = CACHE,
+    def __init__(self, project: Project, out_dir: Path | None = None, port: int = 8000, *,
                  poll_seconds: float = POLL_SECONDS, log: Callable[[str], None] = lambda line: None):
-        self.httpd = ThreadingHTTPServer((HOST, port), _Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server((HOST, port), _Handler)
         self.httpd.preview = self  # type: ignore[attr-defined]
         self.port = self.httpd.server_address[1]
-        self.out_dir = out_dir or (cache_dir or CACHE) / "serve" / f"site-{self.port}"
-        self.builder = Builder(content_dir, self.out_dir, templates_dir, assets_dir, cache_dir)
-        self.watched = [content_dir.resolve(), templates_dir, assets_dir]
+        cache = project.cache or project.root / ".cache"
+        self.out_dir = out_dir or cache / "serve" / f"site-{self.port}"
+        self.project = project
+        self.builder = Builder(project, self.out_dir)
+        self.builder.announce = self._announce
+        self.watched = [Path(os.path.abspath(project.content)), *project.templates, *project.assets]
         self.poll_seconds = poll_seconds
         self.log = log
-        self.csp = production_csp()
+        self.csp = production_csp(project.root / "netlify.toml")
         self.state: BuildState | None = None
-        self.pending: frozenset[str] = frozenset()  # files being rebuilt just after the state was published
+        self.pending: frozenset[str] = frozenset()  # files being rebuilt: requests for them wait
         self.changed = threading.Condition()
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -390,22 +339,29 @@ class Preview:
             self._snapshot = now
             self._publish(self._build(changed), changed)
 
+    def _announce(self, paths: frozenset[str]) -> None:
+        """Before the first file of an edit is written: requests for any of them wait until they are."""
+        with self.changed:
+            self.pending = paths
+            self.changed.notify_all()
+
     def _build(self, changed: set[Path] | None) -> BuildState:
         """A build; a bug in it is shown like a content error, and the preview keeps watching."""
         try:
             return self.builder.build(changed)
         except Exception as exc:  # noqa: BLE001 - the editor must see it, and the next save retries
             self.log(traceback.format_exc().rstrip())
-            self.builder = Builder(self.builder.content_dir, self.out_dir, self.builder.templates_dir,
-                                   self.builder.assets_dir, self.builder.cache_dir)  # start afresh next time
-            crash = Diagnostic(SourcePos("build.py serve"), "error",
+            self.builder = Builder(self.project, self.out_dir)  # start afresh next time
+            self.builder.announce = self._announce
+            crash = Diagnostic(SourcePos(f"{program()} serve"), "error",
                                f"the preview crashed ({type(exc).__name__}: {exc}); the terminal shows where")
             self._crashes += 1
             return BuildState(f"{os.getpid()}-crash-{self._crashes}", False, [crash], 0.0, excerpts=[""])
 
     def _publish(self, state: BuildState, changed: set[Path] | None) -> None:
         with self.changed:
-            self.pending = state.pending
+            # What is still to be written stays pending; the rest is on disk now.
+            self.pending = state.pending if state.then is not None else frozenset()
             self.state = state
             self.changed.notify_all()
         if state.then is not None:
@@ -413,7 +369,7 @@ class Preview:
                 state.then()
             except Exception:  # noqa: BLE001 - shown in the terminal; the next save rebuilds in full
                 self.log(traceback.format_exc().rstrip())
-                self.builder._manifest = None
+                self.builder.ctx = None
             finally:
                 with self.changed:
                     self.pending = frozenset()
@@ -427,22 +383,21 @@ class Preview:
         else:
             self.log(f"build failed{what}: the browser shows the errors until they are fixed")
 
-    def wait_for_file(self, path: Path, timeout: float = 60.0) -> None:
-        """Hold a request for a file that is still being rebuilt after an edit."""
-        with self.changed:
-            while self.pending and not self.stopping.is_set():
-                try:
-                    rel = str(path.relative_to(self.out_dir.resolve()))
-                except ValueError:
-                    return
-                if rel not in self.pending or not self.changed.wait(timeout):
-                    return
-
-    def wait_for_build(self, after: str | None, timeout: float) -> BuildState | None:
-        """The state once its build id differs from `after` (None on timeout or stop)."""
+    def wait_for_file(self, rel: str, timeout: float = 60.0) -> None:
+        """Hold a request for a file that is being rebuilt after an edit."""
         deadline = time.monotonic() + timeout
         with self.changed:
-            while self.state is None or self.state.build_id == after:
+            while rel in self.pending and not self.stopping.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                self.changed.wait(left)
+
+    def wait_for_build(self, after: str | None, timeout: float) -> BuildState | None:
+        """The state once its build id differs from `after` and its files are written (None on timeout or stop)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while self.state is None or self.state.build_id == after or self.pending:
                 left = deadline - time.monotonic()
                 if left <= 0 or self.stopping.is_set():
                     return None
@@ -468,7 +423,7 @@ def safe_file(root: Path, raw_path: str) -> Path | int:
     candidate = root.joinpath(*parts)
     try:
         resolved = candidate.resolve()
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return 404
     if not resolved.is_relative_to(root):
         return 403
@@ -487,8 +442,12 @@ def source_excerpt(pos: SourcePos, width: int = 80) -> str:
     """The text around a diagnostic's position, so the editor sees what is meant without opening the file."""
     if not pos.line:
         return ""
-    path = Path(pos.path) if os.path.isabs(pos.path) else ROOT / pos.path
+    from .errors import _root
+
+    path = Path(pos.path) if os.path.isabs(pos.path) else Path(_root) / pos.path
     try:
+        if not path.is_file():
+            return ""  # never a pipe or a device: reading one would block
         with path.open(encoding="utf-8", errors="replace") as f:
             for n, line in enumerate(f, 1):
                 if n == pos.line:
@@ -534,7 +493,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def preview(self) -> Preview:
-        return self.server.preview  # type: ignore[attr-defined]
+        return self.server.preview  # type: ignore[attr-defined, no-any-return]
 
     def log_message(self, format: str, *args: object) -> None:  # requests are not news for an editor
         pass
@@ -543,6 +502,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET(head=True)
 
     def do_GET(self, head: bool = False) -> None:
+        if len(self.path) > MAX_PATH:
+            return self._send(414, b"414 request path too long\n", "text/plain; charset=utf-8", head)
         route = urlsplit(self.path).path
         if route == "/__reload.js":
             return self._send(200, RELOAD_JS, "text/javascript; charset=utf-8", head)
@@ -559,9 +520,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(500, error_page(state), "text/html; charset=utf-8", head)
         if isinstance(found, int):
             return self._not_found(route, head)
-        self.preview.wait_for_file(found)
-        if found.is_relative_to(self.preview.out_dir.resolve()) and found.name == "index.html" \
-                and not route.endswith(("/", ".html")):
+        root = self.preview.out_dir.resolve()
+        if found.is_relative_to(root):
+            self.preview.wait_for_file(found.relative_to(root).as_posix())
+        if found.name == "index.html" and not route.endswith(("/", ".html")):
             self.send_response(301)  # relative links of a page need its trailing slash
             self.send_header("Location", route + "/")
             self.send_header("Content-Length", "0")
@@ -571,9 +533,11 @@ class _Handler(BaseHTTPRequestHandler):
         return None
 
     def _not_found(self, route: str, head: bool) -> None:
-        # As netlify.toml arranges: the language's 404 page inside a language, the bilingual one elsewhere.
+        # As the deployment does: a language's 404 page inside a language, the landing one elsewhere.
         lang = route.split("/")[1] if route.count("/") > 1 else ""
-        page = self.preview.out_dir / (f"{lang}/404.html" if lang in LANGS_WITH_404 else "404.html")
+        page = self.preview.out_dir / lang / "404.html"
+        if not lang or not page.is_file():
+            page = self.preview.out_dir / "404.html"
         if page.is_file():
             self._send_file(404, page, head)
         else:
@@ -594,15 +558,18 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body, ctype, head)
 
     def _send(self, status: int, body: bytes, ctype: str, head: bool) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Security-Policy", self.preview.csp)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Security-Policy", self.preview.csp)
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError, TimeoutError, socket.timeout):
+            self.close_connection = True  # the reader went away: nothing to tell anyone
 
     def _events(self) -> None:
         """Server-Sent Events: the current build id at once, then each new one."""
@@ -626,22 +593,17 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def run(content_dir: Path, port: int, log: Callable[[str], None], cache_dir: Path = CACHE) -> int:
-    """`python build.py serve`: serve until Ctrl-C."""
+def run(project: Project, port: int, log: Callable[[str], None]) -> int:
+    """`serve`: serve until Ctrl-C or SIGTERM."""
     try:
-        preview = Preview(content_dir, port=port, cache_dir=cache_dir, log=log)
+        preview = Preview(project, port=port, log=log)
     except OSError as exc:
-        log(f"build.py serve: cannot listen on {HOST}:{port}: {exc.strerror or exc}; try --port {port + 1}")
+        log(f"{program()} serve: cannot listen on {HOST}:{port}: {exc.strerror or exc}; try --port {port + 1}")
         return 1
-    log(f"preview of {display_path(content_dir)}/ built into {display_path(preview.out_dir)}/ "
-        "(no search index); watching content/, templates/, assets/")
+    log(f"preview of {display_path(project.content)}/ built into {display_path(preview.out_dir)}/ "
+        "(no search index, no PDF); watching the content, templates and assets")
     preview.start()
     log(f"serving {preview.url} (127.0.0.1 only); Ctrl-C stops")
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     try:
         while True:
             time.sleep(3600)
@@ -649,4 +611,5 @@ def run(content_dir: Path, port: int, log: Callable[[str], None], cache_dir: Pat
         log("stopped")
     finally:
         preview.stop()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     return 0

@@ -1,16 +1,17 @@
 """Translation status: the editors' stage that tracks which translations are current.
 
-Input: the content directory (loaded and Markdown-parsed by the pipeline's
-own stages) and ``content/translations.lock``, which records, for every
-translated paragraph, a fingerprint of the source-language (Chinese) text it
-was last confirmed against. Output: each paragraph's state per section and
-language (translated, stale or missing), warnings for ``check`` about stale
+Input: a parsed site (load and parse stages) and ``content/translations.lock``,
+which records, for every translated paragraph and language, a fingerprint
+of the source-language text it was last confirmed against. Output: each
+paragraph's state per section and target language (translated, stale,
+never confirmed or missing), warnings for ``check`` about stale
 paragraphs, and a rewritten lock file for ``confirm``.
 
-The lock file is plain text, one line per paragraph and language, sorted by
-paragraph number, so that a diff shows exactly which confirmations changed::
+The lock file is plain text, one line per paragraph and language, in
+paragraph order, so that a diff shows exactly which confirmations changed::
 
     para-49 en resolution-26-8 3f2a9c1b0d4e5f60
+    p-introduction-2 fr introduction 0a1b2c3d4e5f6071
 """
 from __future__ import annotations
 
@@ -22,15 +23,15 @@ from dataclasses import dataclass
 from typing import Iterable
 from pathlib import Path
 
-from .errors import Diagnostics, SourcePos, display_path
-from .load import load_site
+from .errors import Diagnostics, SourcePos, display_path, program
 from .model import Section, Site
-from .pipeline import parse_site
+from .validate import english_name
 
 LOCK_NAME = "translations.lock"
 HASH_LEN = 16
-LANG_NAMES = {"zh": "Chinese", "en": "English"}
-LOCK_LINE = re.compile(r"para-([1-9][0-9]*) ([a-z]{2,3}) ([a-z0-9]+(?:-[a-z0-9]+)*) ([0-9a-f]{%d})" % HASH_LEN)
+PARA_ID = r"para-[1-9][0-9]*|p-[a-z0-9]+(?:-[a-z0-9]+)*"
+LOCK_LINE = re.compile(r"(%s) ([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*) ([a-z0-9]+(?:-[a-z0-9]+)*) ([0-9a-f]{%d})"
+                       % (PARA_ID, HASH_LEN))
 HEADER = f"""\
 # Translation lock: the source text each translated paragraph was last confirmed against.
 # One line per paragraph and language: paragraph, language, section id, and the first {HASH_LEN} hex
@@ -55,17 +56,27 @@ class LockEntry:
     fingerprint: str
 
 
-Lock = dict[tuple[int, str], LockEntry]  # (paragraph number, language) -> entry
+Lock = dict[tuple[str, str], LockEntry]  # (paragraph id, language) -> entry
 
 
 @dataclass(frozen=True)
 class ParagraphState:
     section: str
     lang: str
-    number: int
+    id: str  # para-49, p-introduction-2
+    number: int | None
     state: str  # "translated", "stale" (source changed), "unconfirmed" (no lock entry), "missing"
     source: str  # fingerprint of the source paragraph now
     pos: SourcePos  # the translated paragraph, or its file when missing
+
+    @property
+    def name(self) -> str:
+        return f"paragraph {self.number}" if self.number is not None else f"paragraph {self.id}"
+
+
+def _order(key: tuple[str, str]) -> tuple[int, int, str, str]:
+    pid, lang = key
+    return (0, int(pid[5:]), "", lang) if pid.startswith("para-") else (1, 0, pid, lang)
 
 
 def lock_path(content_dir: Path) -> Path:
@@ -89,12 +100,12 @@ def read_lock(path: Path, diags: Diagnostics) -> Lock | None:
             continue
         m = LOCK_LINE.fullmatch(" ".join(line.split()))
         if m is None:
-            diags.error(SourcePos(shown, n, 1), "malformed line: expected 'para-N LANGUAGE SECTION-ID FINGERPRINT'; "
-                                                "run python build.py confirm to rewrite the file")
+            diags.error(SourcePos(shown, n, 1), "malformed line: expected 'PARAGRAPH-ID LANGUAGE SECTION-ID "
+                                                f"FINGERPRINT'; run {program()} confirm to rewrite the file")
             continue
-        key = (int(m.group(1)), m.group(2))
+        key = (m.group(1), m.group(2))
         if key in lock:
-            diags.error(SourcePos(shown, n, 1), f"para-{key[0]} {key[1]} is listed twice")
+            diags.error(SourcePos(shown, n, 1), f"{key[0]} {key[1]} is listed twice")
             continue
         lock[key] = LockEntry(m.group(3), m.group(4))
     return lock
@@ -102,57 +113,40 @@ def read_lock(path: Path, diags: Diagnostics) -> Lock | None:
 
 def write_lock(path: Path, lock: Lock) -> None:
     """Rewrite the lock file in one step, sorted, so that an interrupted write leaves the old one."""
-    lines = [f"para-{n} {lang} {e.section} {e.fingerprint}\n" for (n, lang), e in sorted(lock.items())]
+    lines = [f"{pid} {lang} {e.section} {e.fingerprint}\n" for (pid, lang), e in sorted(lock.items(), key=lambda kv: _order(kv[0]))]
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(HEADER + "".join(lines), "utf-8", newline="\n")
     os.replace(tmp, path)
 
 
-def load_parsed(content_dir: Path, diags: Diagnostics) -> Site | None:
-    """The site with its bodies parsed, by the pipeline's own load and Markdown stages."""
-    site = load_site(content_dir, diags)
-    return None if site is None else parse_site(site, diags)
-
-
 def paragraph_states(site: Site, lock: Lock, sections: Iterable[Section] | None = None) -> list[ParagraphState]:
-    """Every source paragraph in every other language, in reading order (of `sections`: default all)."""
-    source_lang = site.report.default_language
+    """Every source paragraph in every target language, in reading order (of `sections`: default all)."""
+    source_lang = site.report.source.tag
     states: list[ParagraphState] = []
     for section in site.sections if sections is None else sections:
         source = section.bodies.get(source_lang)
         if source is None or source.parsed is None:
             continue
-        for lang in site.report.languages[1:]:
-            body = section.bodies.get(lang)
-            paras = {b.number: b for b in body.parsed.blocks if b.kind == "para"} if body and body.parsed else {}
-            body_path = body.path if body else f"{display_path(section.dir)}/body.{lang}.md"
-            seen: set[int] = set()
+        for lang in site.report.targets:
+            body = section.bodies.get(lang.tag)
+            paras = {b.id: b for b in body.parsed.blocks if b.kind == "para"} if body and body.parsed else {}
+            body_path = body.path if body else f"{display_path(section.dir)}/body.{lang.tag}.md"
+            seen: set[str] = set()
             for block in source.parsed.blocks:
                 # A number written twice is an error of its own; its first paragraph stands for it.
-                if block.kind != "para" or block.number in seen:
+                if block.kind != "para" or block.id in seen:
                     continue
-                seen.add(block.number)
+                seen.add(block.id)
                 fp = fingerprint(block.text)
-                other = paras.get(block.number)
+                other = paras.get(block.id)
                 if other is None:
                     state, pos = "missing", SourcePos(body_path, 1, 1)
                 else:
-                    entry = lock.get((block.number, lang))
+                    entry = lock.get((block.id, lang.tag))
                     state = "unconfirmed" if entry is None else "translated" if entry.fingerprint == fp else "stale"
                     pos = SourcePos(body_path, other.line, 1)
-                states.append(ParagraphState(section.id, lang, block.number, state, fp, pos))
+                states.append(ParagraphState(section.id, lang.tag, block.id, block.number, state, fp, pos))
     return states
-
-
-def stale_warnings(site: Site, diags: Diagnostics) -> None:
-    """A warning for each translated paragraph whose source changed since it was confirmed.
-
-    Part of the checks that `check` and `build` share: the lock is read once
-    (lock_for_checks) and each section is compared where it was parsed (stale_in).
-    """
-    lock = lock_for_checks(site, diags)
-    if lock is not None:
-        stale_in(site, site.sections, lock, diags)
 
 
 def lock_for_checks(site: Site, diags: Diagnostics) -> Lock | None:
@@ -164,53 +158,54 @@ def lock_for_checks(site: Site, diags: Diagnostics) -> Lock | None:
     if lock is None:
         diags.warning(SourcePos(display_path(path), 1, 1),
                       "no translation lock file, so stale translations cannot be found; "
-                      "once the translations are reviewed, run python build.py confirm all")
+                      f"once the translations are reviewed, run {program()} confirm all")
     return lock
 
 
 def stale_in(site: Site, sections: Iterable[Section], lock: Lock, diags: Diagnostics) -> None:
-    source_name = LANG_NAMES.get(site.report.default_language, site.report.default_language)
+    source_name = english_name(site.report.source.tag)
     for st in paragraph_states(site, lock, sections):
         if st.state == "stale":
-            diags.warning(st.pos, f"paragraph {st.number} is stale: the {source_name} changed since it was "
-                                  f"translated; review it, then run python build.py confirm para-{st.number}")
+            diags.warning(st.pos, f"{st.name} is stale: the {source_name} changed since it was "
+                                  f"translated; review it, then run {program()} confirm {st.id}")
         elif st.state == "unconfirmed":
-            diags.warning(st.pos, f"paragraph {st.number} has never been confirmed (not in {LOCK_NAME}); "
-                                  f"review it, then run python build.py confirm para-{st.number}")
+            diags.warning(st.pos, f"{st.name} has never been confirmed (not in {LOCK_NAME}); "
+                                  f"review it, then run {program()} confirm {st.id}")
 
 
-def confirm(site: Site, lock: Lock, target: str) -> tuple[Lock, int]:
-    """The lock with `target` ('all', a section id or 'para-N') confirmed, and how many entries changed.
+def confirm(site: Site, lock: Lock, target: str, lang: str | None = None) -> tuple[Lock, int]:
+    """The lock with `target` ('all', a section id or a paragraph id) confirmed, and how many entries changed.
 
-    Entries of paragraphs that no longer exist are dropped; other entries are
-    kept as they were, so confirming one paragraph never hides another's staleness.
-    Raises ValueError for a target that names nothing.
+    lang: one target language (default: every one). Entries of paragraphs that no longer exist are
+    dropped; other entries are kept as they were, so confirming one paragraph never hides another's
+    staleness. Raises ValueError for a target that names nothing.
     """
-    states = [s for s in paragraph_states(site, lock) if s.state != "missing"]
-    m = re.fullmatch(r"para-([1-9][0-9]*)", target)
+    states = [s for s in paragraph_states(site, lock) if s.state != "missing" and (lang is None or s.lang == lang)]
+    if lang is not None and lang not in site.report.tags[1:]:
+        raise ValueError(f"'{lang}' is not a target language of this report ({', '.join(site.report.tags[1:])})")
     if target == "all":
         chosen = states
-    elif m:
-        chosen = [s for s in states if s.number == int(m.group(1))]
+    elif re.fullmatch(PARA_ID, target):
+        chosen = [s for s in states if s.id == target]
         if not chosen:
-            raise ValueError(f"paragraph {m.group(1)} has no translation to confirm")
+            raise ValueError(f"{target} has no translation to confirm")
     elif any(s.id == target for s in site.sections):
         chosen = [s for s in states if s.section == target]
     else:
         raise ValueError(f"'{target}' is neither 'all', a section id nor a paragraph such as para-49")
-    existing = {(s.number, s.lang) for s in states}
+    existing = {(s.id, s.lang) for s in paragraph_states(site, lock) if s.state != "missing"}
     new: Lock = {key: entry for key, entry in lock.items() if key in existing}
     changed = 0
     for s in chosen:
         entry = LockEntry(s.section, s.source)
-        changed += new.get((s.number, s.lang)) != entry
-        new[(s.number, s.lang)] = entry
+        changed += new.get((s.id, s.lang)) != entry
+        new[(s.id, s.lang)] = entry
     return new, changed
 
 
 def status_lines(states: list[ParagraphState], site: Site) -> list[str]:
     """The status table: one row per section and language, then a total per language."""
-    langs = site.report.languages[1:]
+    langs = site.report.tags[1:]
     width = max([len(s.id) for s in site.sections] + [len("section")])
     head = f"{'section':<{width}}  lang  translated  stale  missing"
     lines = [head, "-" * len(head)]
@@ -234,5 +229,5 @@ def status_lines(states: list[ParagraphState], site: Site) -> list[str]:
         for s in todo:
             what = {"stale": "stale (the source changed since it was confirmed)",
                     "unconfirmed": "never confirmed", "missing": "missing"}[s.state]
-            lines.append(f"{s.pos}: para-{s.number} {s.lang}: {what}")
+            lines.append(f"{s.pos}: {s.id} {s.lang}: {what}")
     return lines

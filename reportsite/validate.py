@@ -1,74 +1,55 @@
 """The validate stage: cross-checks over the whole parsed site.
 
-Input: a `Site` whose bodies are parsed. Output: diagnostics (nothing is
-changed). Checks that ids and slugs are unique, that paragraph numbers run
-1..N once each, that every language has the same paragraphs, figures and
-footnotes section by section, that links, chart references, chart sources
-and images resolve, and (as warnings) that each English paragraph carries
-the quantities and glossary terms of its Chinese paragraph.
+Input: a `Site` whose bodies are parsed, and its `Refs`. Output:
+diagnostics (nothing is changed). Checks that ids and slugs are unique,
+that numbered paragraphs run 1..N once each, that every language has the
+same paragraphs, figures and footnotes section by section (by number, or
+by order where paragraphs have no numbers), that links, chart references,
+chart sources and images resolve and are safe, and (as warnings) that each
+translation keeps the quantities and glossary terms of its source.
 """
 from __future__ import annotations
 
 import os
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .errors import Diagnostics, SourcePos, display_path
-from .markdown import Block, footnote_key
-from .model import Section, Site
-from .quantities import missing_in_english
+from babel import Locale
+
+from . import charts, textfile
+from .errors import Diagnostics, SourcePos, display_path, excerpt
+from .markdown import footnote_key
+from .model import Block, Section, Site
+from .parse import Refs
+from .quantities import missing, reader
 from .yamlschema import pos_of
 
-FRAGMENT = re.compile(r"(para|fig)-(\d+)|fn-([A-Za-z0-9-]+)")
-LABEL_DEPTH = {1: r"[IVXLCDM]+", 2: r"[IVXLCDM]+\.[A-Z]", 3: r"[IVXLCDM]+\.[A-Z]\.\d{1,2}"}
+FRAGMENT = re.compile(r"(para|fig)-(\d+)|fn-([A-Za-z0-9-]+)|p-[a-z0-9-]+")
+# What an SVG image may hold: shapes, text, gradients, grouping. No script, no event handler,
+# no foreign content, no link or style that could reach outside the file.
+SVG_ELEMENTS = {"svg", "g", "defs", "symbol", "use", "path", "rect", "circle", "ellipse", "line", "polyline",
+                "polygon", "text", "tspan", "textPath", "title", "desc", "metadata", "linearGradient",
+                "radialGradient", "stop", "clipPath", "mask", "pattern", "marker", "image", "switch", "filter",
+                "feGaussianBlur", "feOffset", "feBlend", "feColorMatrix", "feComposite", "feFlood", "feMerge",
+                "feMergeNode", "view"}
 
 
-def figure_numbers(site: Site) -> dict[str, int]:
-    """Chart id -> figure number, in the default language's reading order."""
-    numbers: dict[str, int] = {}
-    lang = site.report.default_language
-    for section in site.sections:
-        body = section.bodies.get(lang)
-        if body is None or body.parsed is None:
-            continue
-        for block in body.parsed.blocks:
-            if block.kind == "figure" and block.key not in numbers:
-                numbers[block.key] = len(numbers) + 1
-    return numbers
+def english_name(tag: str) -> str:
+    """A language's name in English, for messages to editors."""
+    return Locale("en").languages.get(tag.split("-")[0], tag)
 
 
-def paragraph_sections(site: Site) -> dict[int, Section]:
-    lang = site.report.default_language
-    out: dict[int, Section] = {}
-    for section in site.sections:
-        body = section.bodies.get(lang)
-        for block in (body.parsed.blocks if body and body.parsed else ()):
-            if block.kind == "para":
-                out.setdefault(block.number, section)
-    return out
-
-
-def validate(site: Site, diags: Diagnostics) -> None:
-    validate_global(site, diags)
-    for section in site.sections:
-        validate_text(site, section, diags)
-
-
-def validate_global(site: Site, diags: Diagnostics) -> None:
-    """The checks across sections. They read ids, numbers, lines and labels,
-    never the text, so they run on a slim parse (see shard.slim)."""
+def validate(site: Site, refs: Refs, diags: Diagnostics) -> None:
     _unique_ids(site, diags)
-    _labels(site, diags)
-    _paragraph_sequence(site, diags)
+    if site.report.numbered:
+        _paragraph_sequence(site, diags)
     _languages_aligned(site, diags)
     _footnotes_unique(site, diags)
-    _references(site, diags)
-    _charts(site, diags)
-
-
-def validate_text(site: Site, section: Section, diags: Diagnostics) -> None:
-    """The checks that read one section's text: each runs where that section was parsed."""
-    _quantities_and_terms(site, section, diags)
+    _references(site, refs, diags)
+    _charts(site, refs, diags)
+    for section in site.sections:
+        translations(site, section, diags)
 
 
 def _unique_ids(site: Site, diags: Diagnostics) -> None:
@@ -84,29 +65,17 @@ def _unique_ids(site: Site, diags: Diagnostics) -> None:
         slugs.setdefault(s.slug, s)
 
 
-def _labels(site: Site, diags: Diagnostics) -> None:
-    by_id = {s.id: s for s in site.sections}
-    for s in site.sections:
-        if s.label is None:
-            continue
-        expected = LABEL_DEPTH.get(s.depth)
-        if expected and not re.fullmatch(expected, s.label):
-            diags.warning(pos_of(s.pos, "label"), f"label '{s.label}' does not fit a section at depth {s.depth}")
-        parent = by_id.get(s.parent or "")
-        if parent is not None and parent.label and not s.label.startswith(parent.label + "."):
-            diags.warning(pos_of(s.pos, "label"), f"label '{s.label}' does not continue its parent's '{parent.label}'")
-
-
 def _paragraph_sequence(site: Site, diags: Diagnostics) -> None:
-    for lang in site.report.languages:
-        seen: dict[int, tuple[str, int]] = {}  # a SourcePos only for what is reported: this loop sees every paragraph
+    source = site.report.source.tag
+    for tag in site.report.tags:
+        seen: dict[int, tuple[str, int]] = {}
         expected = 1
         for section in site.sections:
-            body = section.bodies.get(lang)
+            body = section.bodies.get(tag)
             if body is None or body.parsed is None:
                 continue
             for block in body.parsed.blocks:
-                if block.kind != "para":
+                if block.number is None:
                     continue
                 n = block.number
                 if n in seen:
@@ -114,41 +83,55 @@ def _paragraph_sequence(site: Site, diags: Diagnostics) -> None:
                                 f"paragraph {n} is written twice (first at {SourcePos(*seen[n], 1)})")
                     continue
                 seen[n] = (body.path, block.line)
-                if n != expected and lang == site.report.default_language:
+                if n != expected and tag == source:
                     diags.error(SourcePos(body.path, block.line, 1),
                                 f"paragraph numbers must run 1..N in reading order: expected {expected}, found {n}")
                 expected = n + 1
 
 
 def _languages_aligned(site: Site, diags: Diagnostics) -> None:
-    default = site.report.default_language
+    source = site.report.source.tag
     for section in site.sections:
-        base = section.bodies.get(default)
+        base = section.bodies.get(source)
         if base is None or base.parsed is None:
             continue
-        base_paras = {b.number: b for b in base.parsed.blocks if b.kind == "para"}
-        base_figs = [b.key for b in base.parsed.blocks if b.kind == "figure"]
+        base_numbered = {b.number: b for b in base.parsed.blocks if b.number is not None}
+        base_plain = [b for b in base.parsed.blocks if b.kind == "para" and b.number is None]
+        base_figs = [b.id for b in base.parsed.blocks if b.kind == "figure"]
         base_notes = [f.label for f in base.parsed.footnotes]
-        base_items = {b.number: b.items for b in base.parsed.blocks if b.kind == "para"}
-        for lang in site.report.languages[1:]:
-            other = section.bodies.get(lang)
+        for lang in site.report.targets:
+            other = section.bodies.get(lang.tag)
             if other is None or other.parsed is None:
                 continue
-            paras = {b.number: b for b in other.parsed.blocks if b.kind == "para"}
-            for n, block in base_paras.items():
-                if n not in paras:
-                    before = [b.line for m, b in paras.items() if m < n]
-                    diags.error(SourcePos(other.path, max(before, default=1), 1),
-                                f"paragraph {n} is missing ({base.path}:{block.line} has it)")
-                elif base_items[n] != paras[n].items:
-                    diags.error(SourcePos(other.path, paras[n].line, 1),
-                                f"paragraph {n} has {paras[n].items} sub-items; "
-                                f"{base.path}:{block.line} has {base_items[n]}")
-            for n, block in paras.items():
-                if n not in base_paras:
+            numbered = {b.number: b for b in other.parsed.blocks if b.number is not None}
+            for n, block in base_numbered.items():
+                if n not in numbered:
+                    before = [b.line for m, b in numbered.items() if m < n]
+                    # Where the paragraph should be; a file lacking every paragraph is one problem, not a cascade.
+                    if not numbered and n != min(base_numbered):
+                        continue
+                    what = (f"paragraph {n} is missing ({base.path}:{block.line} has it)" if numbered else
+                            f"this file has no numbered paragraph; {base.path}:{block.line} starts with paragraph {n}")
+                    diags.error(SourcePos(other.path, max(before, default=1), 1), what)
+                elif len(block.items) != len(numbered[n].items):
+                    diags.error(SourcePos(other.path, numbered[n].line, 1),
+                                f"paragraph {n} has {len(numbered[n].items)} sub-items; "
+                                f"{base.path}:{block.line} has {len(block.items)}")
+            for n, block in numbered.items():
+                if n not in base_numbered:
                     diags.error(SourcePos(other.path, block.line, 1),
-                                f"paragraph {n} is not in {base.path}: each section has the same paragraphs in every language")
-            figs = [b.key for b in other.parsed.blocks if b.kind == "figure"]
+                                f"paragraph {n} is not in {base.path}: each section has the same paragraphs in "
+                                "every language")
+            plain = [b for b in other.parsed.blocks if b.kind == "para" and b.number is None]
+            if len(plain) != len(base_plain):
+                kind = "paragraphs" if not site.report.numbered else "unnumbered paragraphs"
+                last = lambda blocks: f"the last at line {blocks[-1].line}" if blocks else "none"  # noqa: E731
+                diags.error(SourcePos(other.path, plain[min(len(plain), len(base_plain))].line if
+                                      len(plain) > len(base_plain) else (plain[-1].line if plain else 1), 1),
+                            f"{len(plain)} {kind} here ({last(plain)}), {len(base_plain)} in {base.path} "
+                            f"({last(base_plain)}): paragraphs are matched across languages by their order, so "
+                            "each language needs the same number")
+            figs = [b.id for b in other.parsed.blocks if b.kind == "figure"]
             if figs != base_figs:
                 line = next((b.line for b in other.parsed.blocks if b.kind == "figure"), 1)
                 diags.error(SourcePos(other.path, line, 1),
@@ -168,135 +151,180 @@ def _listed(items: list[str]) -> str:
 
 def _footnotes_unique(site: Site, diags: Diagnostics) -> None:
     # The whole-report page holds every footnote: their ids must not clash.
-    for lang in site.report.languages:
-        owners: dict[str, str] = {footnote_key(label): site.report.path for label in site.report.notes.get(lang, {})}
+    for tag in site.report.tags:
+        owners: dict[str, str] = {footnote_key(label): site.report.path for label in site.report.notes.get(tag, {})}
         for section in site.sections:
-            body = section.bodies.get(lang)
+            body = section.bodies.get(tag)
             for note in (body.parsed.footnotes if body and body.parsed else ()):
                 if note.key in owners:
-                    diags.error(SourcePos(body.path, note.line, 1),
+                    diags.error(SourcePos(body.path, note.line, 1),  # type: ignore[union-attr]
                                 f"footnote [^{note.label}] is also defined in {owners[note.key]}; "
                                 "footnote markers are unique across the report")
-                owners.setdefault(note.key, body.path)
+                owners.setdefault(note.key, body.path)  # type: ignore[union-attr]
 
 
-def _fragment_exists(fragment: str, section: Section | None, site: Site, lang: str,
-                     figures: dict[str, int], paras: dict[int, Section]) -> bool:
+def _fragment_exists(fragment: str, section: Section | None, site: Site, tag: str, refs: Refs) -> bool:
     m = FRAGMENT.fullmatch(fragment)
     if not m:
         return section is not None and fragment == section.id
     if m.group(1) == "para":
-        return int(m.group(2)) in paras and (section is None or paras[int(m.group(2))].id == section.id)
+        number = int(m.group(2))
+        return number in refs.numbers and (section is None or refs.numbers[number] == section.id)
     if m.group(1) == "fig":
-        return 1 <= int(m.group(2)) <= len(figures)
+        return 1 <= int(m.group(2)) <= len(refs.figures)
+    if fragment.startswith("p-"):
+        return fragment in refs.para_section and (section is None or refs.para_section[fragment] == section.id)
     key = m.group(3)
     if section is None:
         return True
-    body = section.bodies.get(lang)
+    body = section.bodies.get(tag)
     return any(f.key == key for f in (body.parsed.footnotes if body and body.parsed else ()))
 
 
-def _references(site: Site, diags: Diagnostics) -> None:
+def _references(site: Site, refs: Refs, diags: Diagnostics) -> None:
     by_slug = {s.slug: s for s in site.sections}
-    figures = figure_numbers(site)
-    paras = paragraph_sections(site)
+    root = os.path.realpath(site.content_dir)
     for section in site.sections:
-        for lang, body in section.bodies.items():
+        for tag, body in section.bodies.items():
             if body.parsed is None:
                 continue
-            for link in body.parsed.links:
-                pos = SourcePos(body.path, link.line, link.col)
-                href = link.target
-                if re.match(r"(https?:|mailto:)", href, re.I):
+            for link, pos in body.parsed.links:
+                if link.external:
                     continue
-                if re.match(r"[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(("/", ".")):
-                    diags.error(pos, f"link '{href}': link to a section by its slug ('resolution-26-8'), "
+                href = link.href
+                if re.match(r"[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(("/", ".")) or not href:
+                    diags.error(pos, f"link {excerpt(href, 40)}: link to a section by its slug ('resolution-26-8'), "
                                      "to a paragraph ('#para-49'), or to an http(s) address")
                     continue
-                target_slug, _, fragment = href.partition("#")
-                target = by_slug.get(target_slug) if target_slug else None
-                if target_slug and target is None:
-                    diags.error(pos, f"link to a section that does not exist: '{target_slug}'")
+                target = by_slug.get(link.slug) if link.slug else None
+                if link.slug and target is None:
+                    diags.error(pos, f"link to a section that does not exist: {excerpt(link.slug, 40)}")
                     continue
-                if fragment and not _fragment_exists(fragment, target or (section if fragment.startswith("fn-") else None),
-                                                     site, lang, figures, paras):
-                    diags.error(pos, f"link to '#{fragment}', which does not exist"
+                fragment = link.fragment
+                scope = target or (section if fragment.startswith("fn-") else None)
+                if fragment and not _fragment_exists(fragment, scope, site, tag, refs):
+                    diags.error(pos, f"link to '#{fragment[:40]}', which does not exist"
                                      + (f" in section '{target.slug}'" if target else ""))
-            for image in body.parsed.images:
-                pos = SourcePos(body.path, image.line, image.col)
-                if not image.extra.strip():
-                    diags.error(pos, f"image '{image.target}' has no alt text: describe it in the brackets ![…]")
-                src = image.target
-                if re.match(r"[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/") or ".." in Path(src).parts:
-                    diags.error(pos, f"image '{src}' must be a file in the section's folder")
-                elif any(part.startswith(".") for part in Path(src).parts):
-                    # The load skips hidden names, so their links were never checked: never publish through one.
-                    diags.error(pos, f"image '{src}' is a hidden file or in a hidden folder; it is not published")
-                elif not (section.dir / src).is_file():
-                    diags.error(pos, f"image file not found: {display_path(section.dir / src)}")
-                elif not Path(os.path.realpath(section.dir / src)).is_relative_to(os.path.realpath(site.content_dir)):
-                    diags.error(pos, f"image '{src}' is a symbolic link to a file outside the content directory")
+            for image, pos in body.parsed.images:
+                _image(image.src, image.alt, pos, section, root, diags)
 
 
-def _charts(site: Site, diags: Diagnostics) -> None:
-    from . import charts
+def _image(src: str, alt: str, pos: SourcePos, section: Section, root: str, diags: Diagnostics) -> None:
+    if not alt.strip():
+        diags.error(pos, f"image {excerpt(src, 40)} has no alt text: describe it in the brackets ![…]")
+    path = section.dir / src
+    if re.match(r"[a-z][a-z0-9+.-]*:", src, re.I) or src.startswith("/") or ".." in Path(src).parts or not src:
+        diags.error(pos, f"image {excerpt(src, 40)} must be a file in the section's folder")
+        return
+    if any(part.startswith(".") for part in Path(src).parts):
+        # The load skips hidden names, so their links were never checked: never publish through one.
+        diags.error(pos, f"image {excerpt(src, 40)} is a hidden file or in a hidden folder; it is not published")
+        return
+    if Path(src).suffix.lower() not in {".png", ".jpg", ".jpeg", ".svg", ".webp", ".gif"}:
+        diags.error(pos, f"image {excerpt(src, 40)}: only PNG, JPEG, SVG, WebP and GIF images are published")
+        return
+    problem = textfile.why_unreadable(path, root)
+    if problem is not None:
+        diags.error(pos, f"image {display_path(path)}: {problem}")
+        return
+    size = os.path.getsize(path)
+    if size > textfile.MAX_MEDIA_BYTES:
+        diags.error(pos, f"image {display_path(path)} is {size // (1024 * 1024)} MiB; the limit is "
+                         f"{textfile.MAX_MEDIA_BYTES // (1024 * 1024)} MiB per image: make it smaller")
+        return
+    if path.suffix.lower() == ".svg":
+        active = svg_problem(path.read_bytes())
+        if active:
+            diags.error(pos, f"image {display_path(path)} {active}; an SVG image may only draw")
 
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG may not be published: script, event handlers, foreign content, links out. None if clean."""
+    try:
+        root = ET.fromstring(data)  # expat refuses external entities and caps entity expansion
+    except ET.ParseError as exc:
+        return f"is not well-formed XML ({exc})"
+    for el in root.iter():
+        name = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+        if name not in SVG_ELEMENTS:
+            return f"holds a <{name[:30]}> element"
+        for attr, value in el.attrib.items():
+            local = attr.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                return f"has an event handler ({local[:30]})"
+            if local == "style" or (local == "href" and not value.strip().startswith("#")):
+                return f"has a {local} attribute that can reach outside the image"
+    return None
+
+
+def _charts(site: Site, refs: Refs, diags: Diagnostics) -> None:
     placed: dict[str, SourcePos] = {}
+    source = site.report.source.tag
     for section in site.sections:
-        body = section.bodies.get(site.report.default_language)
-        for lang, body in section.bodies.items():
+        for tag, body in section.bodies.items():
             for block in (body.parsed.blocks if body.parsed else ()):
                 if block.kind != "figure":
                     continue
                 pos = SourcePos(body.path, block.line, 1)
-                if block.key not in site.charts:
-                    diags.error(pos, f"unknown chart '{block.key}' (no content/charts/{block.key}.yaml)")
-                elif lang == site.report.default_language:
-                    if block.key in placed:
-                        diags.error(pos, f"chart '{block.key}' is already placed at {placed[block.key]}")
-                    placed.setdefault(block.key, pos)
-    paras = paragraph_sections(site)
+                if block.id not in site.charts:
+                    diags.error(pos, f"unknown chart '{block.id}' (no content/charts/{block.id}.yaml)")
+                elif tag == source:
+                    if block.id in placed:
+                        diags.error(pos, f"chart '{block.id}' is already placed at {placed[block.id]}")
+                    placed.setdefault(block.id, pos)
     for chart_id, spec in site.charts.items():
         if chart_id not in placed:
             diags.warning(SourcePos(spec.path, 1, 1), f"chart '{chart_id}' is not placed in any section")
-        for number, pos in charts.source_refs(spec):
-            if number not in paras:
-                diags.error(pos, f"source paragraph para-{number} does not exist")
+        for pid, pos in charts.source_refs(spec):
+            if pid not in refs.para_section:
+                diags.error(pos, f"source paragraph {pid} does not exist")
 
 
-def _quantities_and_terms(site: Site, section: Section, diags: Diagnostics) -> None:
-    langs = site.report.languages
-    if "zh" not in langs or "en" not in langs:
+def quantity_reader(site: Site, tag: str):  # type: ignore[no-untyped-def]
+    ui = site.ui.get(tag, {})
+    return reader(tag, tuple(ui.get("number_words") or ()), tuple(ui.get("scale_joiners") or ()),
+                  site.report.number_grouping.get(tag, ""))
+
+
+def translations(site: Site, section: Section, diags: Diagnostics) -> None:
+    """Each translation keeps its source's quantities and the glossary's checked terms."""
+    source = site.report.source
+    base = section.bodies.get(source.tag)
+    if base is None or base.parsed is None:
         return
-    checked = [t for t in site.glossary if t.check]
-    zh, en = section.bodies.get("zh"), section.bodies.get("en")
-    if not (zh and en and zh.parsed and en.parsed):
-        return
-    # A number written twice is reported on its own; compare only its first paragraphs.
-    en_paras: dict[int, Block] = {}
-    for b in en.parsed.blocks:
-        if b.kind == "para":
-            en_paras.setdefault(b.number, b)
-    compared: set[int] = set()
-    for block in zh.parsed.blocks:
-        other = en_paras.get(block.number) if block.kind == "para" else None
-        if other is None or block.number in compared:
+    source_reader = quantity_reader(site, source.tag)
+    for lang in site.report.targets:
+        other = section.bodies.get(lang.tag)
+        if other is None or other.parsed is None:
             continue
-        compared.add(block.number)
-        pos = SourcePos(en.path, other.line, 1)
-        missing = missing_in_english(block.text, other.text)
-        if missing:
-            diags.warning(pos, f"paragraph {block.number}: the English lacks {', '.join(missing)} "
-                               f"of the Chinese ({zh.path}:{block.line})")
-        for term in checked:
-            if term.zh in block.text and term.en not in other.text:
-                diags.warning(pos, f"paragraph {block.number}: the Chinese has '{term.zh}' but the English "
-                                   f"lacks its glossary rendering '{term.en}'")
-    en_notes = {f.label: f for f in en.parsed.footnotes}
-    for note in zh.parsed.footnotes:
-        other_note = en_notes.get(note.label)
-        if other_note is not None:
-            missing = missing_in_english(note.text, other_note.text)
-            if missing:
-                diags.warning(SourcePos(en.path, other_note.line, 1),
-                              f"footnote {note.label}: the English lacks {', '.join(missing)} of the Chinese")
+        target_reader = quantity_reader(site, lang.tag)
+        checked = [t for t in site.glossary if t.check and source.tag in t.terms and lang.tag in t.terms]
+        theirs: dict[str, Block] = {}
+        for b in other.parsed.blocks:
+            if b.kind == "para":
+                theirs.setdefault(b.id, b)
+        compared: set[str] = set()
+        src_name, name = english_name(source.tag), english_name(lang.tag)
+        for block in base.parsed.blocks:
+            match = theirs.get(block.id) if block.kind == "para" else None
+            if match is None or block.id in compared:
+                continue  # a number written twice is reported on its own; compare its first paragraphs
+            compared.add(block.id)
+            pos = SourcePos(other.path, match.line, 1)
+            what = f"paragraph {block.number}" if block.number is not None else f"the paragraph at line {match.line}"
+            lacks = missing(block.text, source_reader, match.text, target_reader)
+            if lacks:
+                diags.warning(pos, f"{what}: the {name} lacks {', '.join(lacks)} of the {src_name} "
+                                   f"({base.path}:{block.line})")
+            for term in checked:
+                if term.terms[source.tag] in block.text and term.terms[lang.tag] not in match.text:
+                    diags.warning(pos, f"{what}: the {src_name} has '{term.terms[source.tag]}' but the {name} "
+                                       f"lacks its glossary rendering '{term.terms[lang.tag]}'")
+        notes = {f.label: f for f in other.parsed.footnotes}
+        for note in base.parsed.footnotes:
+            match_note = notes.get(note.label)
+            if match_note is not None:
+                lacks = missing(note.text, source_reader, match_note.text, target_reader)
+                if lacks:
+                    diags.warning(SourcePos(other.path, match_note.line, 1),
+                                  f"footnote {note.label}: the {name} lacks {', '.join(lacks)} of the {src_name}")

@@ -1,10 +1,12 @@
-"""The write stage: {path: bytes} to the output directory, atomically.
+"""The write stage: (path, bytes) to the output directory, atomically.
 
 Input: the rendered files and the output directory. Output: the directory
 replaced as a whole. Files go to a staging directory beside the target;
 only when everything (search index included) is there does the staging
 directory take the target's place, in one atomic exchange (Linux
-renameat2). A failed build leaves the previous output exactly as it was.
+renameat2). A failed or interrupted build leaves the previous output
+exactly as it was, and builds into one output directory take turns: a lock
+file beside it is held from the first file written to the swap.
 
 Double buffering: after the exchange the previous output is kept beside the
 target as a spare, and the next build stages into that spare. A manifest of
@@ -14,13 +16,14 @@ unchanged build rewrites nothing and no tree is ever deleted on the way.
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import stat
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Iterable
 
 MARKER = ".reportsite"  # the manifest; also marks a directory this tool built, so it may replace it
 DIRTY = ".reportsite-dirty"  # files were changed after the manifest was recorded (the preview's edits)
@@ -29,7 +32,7 @@ AT_FDCWD = -100
 
 
 class OutputError(Exception):
-    pass
+    """An output directory the build must not write: a usage error."""
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -39,16 +42,64 @@ def _exchange(a: Path, b: Path) -> bool:
     except (OSError, AttributeError):
         return False
     fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    return fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0
+    return bool(fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0)
 
 
-def check_target(out: Path) -> None:
+def check_target(out: Path, inputs: Iterable[Path]) -> None:
+    """Refuse an output directory that would overwrite or feed the build's own inputs."""
+    if out.is_symlink():
+        raise OutputError(f"refusing to write {out}: it is a symbolic link; name the directory it points to")
+    real = Path(os.path.realpath(out))
+    for folder in inputs:
+        src = Path(os.path.realpath(folder))
+        if real == src or real.is_relative_to(src):
+            raise OutputError(f"refusing to write {out}: it is inside {folder}, which the build reads")
+        if src.is_relative_to(real):
+            raise OutputError(f"refusing to write {out}: it holds {folder}, which the build reads")
+    for parent in real.parents:
+        if (parent / MARKER).is_file():
+            raise OutputError(f"refusing to write {out}: it is inside {parent}, a site this tool built; "
+                              "build beside it instead")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
         raise OutputError(f"refusing to replace {out}: it is not empty and was not built by this tool")
 
 
 def _spare(out: Path) -> Path:
     return out.parent / f".{out.name}.spare"
+
+
+class Lock:
+    """Builds into one output directory take turns: an advisory lock on a file beside it."""
+
+    def __init__(self, out: Path, on_wait: Callable[[str], None] = lambda message: None):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.path = out.parent / f".{out.name}.lock"
+        self.on_wait = on_wait
+        self.fd = -1
+
+    def __enter__(self) -> Lock:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip()
+            self.on_wait(f"waiting for another build into {self.path.parent / self.path.name[1:-5]} to finish"
+                         + (f" (process {holder})" if holder else ""))
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, str(os.getpid()).encode(), 0)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.ftruncate(self.fd, 0)
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+
+
+def remove_leftovers(out: Path) -> None:
+    """Staging directories of builds that died (killed, power cut): with the lock held, none is alive."""
+    for path in out.parent.glob(f".{out.name}.staging-*"):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def stage_dir(out: Path) -> Path:
@@ -58,10 +109,12 @@ def stage_dir(out: Path) -> Path:
     if stage.exists():
         shutil.rmtree(stage)
     spare = _spare(out)
-    if spare.is_dir() and (spare / MARKER).is_file():
+    if spare.is_dir() and not spare.is_symlink() and (spare / MARKER).is_file():
         os.rename(spare, stage)
     else:
-        if spare.exists():
+        if spare.is_symlink() or spare.is_file():
+            spare.unlink()
+        elif spare.exists():
             shutil.rmtree(spare)
         stage.mkdir()
     return stage
@@ -73,17 +126,15 @@ def read_manifest(stage: Path) -> dict[str, str]:
         manifest = json.loads((stage / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    if not isinstance(manifest, dict):
+        return {}
     if (stage / DIRTY).exists():  # the names still say what to remove; the digests can no longer skip a write
         return dict.fromkeys(manifest, "")
     return manifest
 
 
 class Writer:
-    """Puts files into a staging directory, skipping those that already hold the right bytes.
-
-    Several processes may each have one on the same staging directory, for
-    different files; finish() is called once, with all their manifests.
-    """
+    """Puts files into a staging directory, skipping those that already hold the right bytes."""
 
     def __init__(self, stage: Path, old: dict[str, str]):
         self.stage = stage
@@ -91,19 +142,16 @@ class Writer:
         self.manifest: dict[str, str] = {}
         self.written = 0
 
-    def put(self, rel: str, data: bytes | list) -> None:
-        """data: the bytes, or [bytes or Path…] to be joined (a page put together from part files)."""
+    def put(self, rel: str, data: bytes) -> None:
+        if rel in self.manifest:
+            raise ValueError(f"two outputs write {rel}")
         target = self.stage / rel
-        if isinstance(data, bytes):
-            digest = hashlib.sha256(data).hexdigest()
-            self.manifest[rel] = digest
-            if self.old.get(rel) == digest and _holds(target, len(data)):
-                return
-            with os.fdopen(self._open(target), "wb") as out:
-                out.write(data)
-        else:
-            os.close(self._open(target))
-            self.manifest[rel] = _write_joined(target, data)
+        digest = hashlib.sha256(data).hexdigest()
+        self.manifest[rel] = digest
+        if self.old.get(rel) == digest and _holds(target, len(data)):
+            return
+        with os.fdopen(self._open(target), "wb") as out:
+            out.write(data)
         self.written += 1
 
     def _open(self, target: Path) -> int:
@@ -130,21 +178,6 @@ def _holds(target: Path, size: int) -> bool:
     return stat.S_ISREG(st.st_mode) and st.st_size == size
 
 
-def _write_joined(target: Path, pieces: list) -> str:
-    digest = hashlib.sha256()
-    with open(target, "wb") as out:
-        for piece in pieces:
-            if isinstance(piece, bytes):
-                digest.update(piece)
-                out.write(piece)
-                continue
-            with open(piece, "rb") as part:
-                while chunk := part.read(1 << 20):
-                    digest.update(chunk)
-                    out.write(chunk)
-    return digest.hexdigest()
-
-
 def finish(stage: Path, manifest: dict[str, str], old: dict[str, str]) -> None:
     """Remove what the last build had and this one has not; record the manifest."""
     for rel in old.keys() - manifest.keys():
@@ -152,16 +185,6 @@ def finish(stage: Path, manifest: dict[str, str], old: dict[str, str]) -> None:
     _remove_empty_dirs(stage)
     (stage / MARKER).write_text(json.dumps(manifest, sort_keys=True, indent=0), encoding="utf-8")
     (stage / DIRTY).unlink(missing_ok=True)
-
-
-def write_files(files: Mapping[str, bytes], stage: Path) -> int:
-    """Make the staging directory hold exactly `files`; returns how many were written."""
-    old = read_manifest(stage)
-    writer = Writer(stage, old)
-    for rel in sorted(files):
-        writer.put(rel, files[rel])
-    finish(stage, writer.manifest, old)
-    return writer.written
 
 
 def _remove_empty_dirs(root: Path) -> None:
@@ -188,3 +211,13 @@ def commit(stage: Path, out: Path) -> None:
 
 def abort(stage: Path) -> None:
     shutil.rmtree(stage, ignore_errors=True)
+
+
+def write_files(files: dict[str, bytes], stage: Path) -> int:
+    """Make the staging directory hold exactly `files`; returns how many were written."""
+    old = read_manifest(stage)
+    writer = Writer(stage, old)
+    for rel in sorted(files):
+        writer.put(rel, files[rel])
+    finish(stage, writer.manifest, old)
+    return writer.written

@@ -10,9 +10,9 @@ values under the key "__pos__", read with `pos_of`; `clean` drops them.
 from __future__ import annotations
 
 import difflib
-from abc import ABC, abstractmethod
 import re
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -31,6 +31,10 @@ BOOL = "tag:yaml.org,2002:bool"
 NULL = "tag:yaml.org,2002:null"
 
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.M)
+MAX_DEPTH = 40  # nesting of mappings and lists: libyaml's composer recurses, and ~25,000 levels crash it
+MAX_VALUES = 50_000  # values in one file, aliases expanded: a few kilobytes of aliases can stand for billions
+MAX_DIGITS = 30  # a number written with more digits than this is a mistake (and int() refuses 4,300)
+_INDICATORS = re.compile(r"[\[{:?*-]")
 
 
 class Schema(ABC):
@@ -45,12 +49,25 @@ class Schema(ABC):
 class Ctx:
     path: str
     diags: Diagnostics
+    values: int = 0
+    too_many: bool = field(default=False)
 
     def pos(self, node: yaml.Node) -> SourcePos:
         return SourcePos(self.path, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def error(self, node: yaml.Node, message: str) -> None:
         self.diags.error(self.pos(node), message)
+
+    def count(self, node: yaml.Node) -> bool:
+        """False once the file has stood for more values than anyone writes by hand."""
+        self.values += 1
+        if self.values > MAX_VALUES:
+            if not self.too_many:
+                self.error(node, f"this file stands for more than {MAX_VALUES:,} values once its aliases (*name) "
+                                 "are expanded; write the values out")
+                self.too_many = True
+            return False
+        return True
 
 
 def _describe(node: yaml.Node) -> str:
@@ -106,6 +123,9 @@ class Int(Schema):
         if not (isinstance(node, yaml.ScalarNode) and node.tag == INT):
             ctx.error(node, f"expected a whole number, found {_describe(node)}")
             return None
+        if len(node.value) > MAX_DIGITS:
+            ctx.error(node, f"a number of {len(node.value)} characters; the limit is {MAX_DIGITS}")
+            return None
         value = int(yaml.load(node.value, Loader=_Loader)) if not node.style else None
         if value is None:
             ctx.error(node, f"expected a whole number, found {_describe(node)}")
@@ -120,6 +140,9 @@ class Num(Schema):
     def convert(self, node: yaml.Node, ctx: Ctx) -> Any:
         if not (isinstance(node, yaml.ScalarNode) and node.tag in (INT, FLOAT) and not node.style):
             ctx.error(node, f"expected a number, found {_describe(node)}")
+            return None
+        if len(node.value) > MAX_DIGITS:
+            ctx.error(node, f"a number of {len(node.value)} characters; the limit is {MAX_DIGITS}")
             return None
         value = yaml.load(node.value, Loader=_Loader)
         if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
@@ -168,6 +191,8 @@ class List(Schema):
             ctx.error(node, f"expected at least {self.min_items} item{'s' * (self.min_items != 1)}")
         out = []
         for child in node.value:
+            if not ctx.count(child):
+                break
             out.append(self.item.convert(child, ctx))
         return out
 
@@ -216,6 +241,8 @@ class Map(Schema):
                     + (f" (did you mean '{near[0]}'?)" if near else f"; expected: {', '.join(self.fields)}"),
                 )
                 continue
+            if not ctx.count(value_node):
+                break
             out[key] = schema.convert(value_node, ctx)
             out.setdefault("__pos__", {})[key] = ctx.pos(value_node)
         missing = [k for k in self.required if k not in out]
@@ -246,6 +273,8 @@ class Dict(Schema):
                 continue
             if self.key is not None and self.key.convert(key_node, ctx) is None:
                 continue
+            if not ctx.count(value_node):
+                break
             value = self.value.convert(value_node, ctx)
             out[key] = value
             out.setdefault("__pos__", {})[key] = ctx.pos(value_node)
@@ -272,6 +301,28 @@ def clean(value: Any) -> Any:
     return value
 
 
+def _too_deep(text: str, path: str, diags: Diagnostics) -> bool:
+    """Nesting deeper than MAX_DEPTH, found by libyaml's scanner, which does not recurse."""
+    if len(_INDICATORS.findall(text, 0, 1 << 20)) <= MAX_DEPTH:
+        return False  # every level needs an indicator: this file cannot be that deep
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=_Loader):
+            if isinstance(token, (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+                                  yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = token.start_mark
+                    diags.error(SourcePos(path, mark.line + 1, mark.column + 1),
+                                f"lists and mappings nested more than {MAX_DEPTH} deep")
+                    return True
+            elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
+                depth -= 1
+    except yaml.YAMLError:
+        return False  # the parse below reports it, with its position
+    return False
+
+
 def load(text: str, path: str, schema: Schema, diags: Diagnostics) -> Any:
     """Parse `text` and convert it by `schema`; None when it cannot be read.
 
@@ -283,6 +334,8 @@ def load(text: str, path: str, schema: Schema, diags: Diagnostics) -> Any:
         col = match.end() - match.start()
         diags.error(SourcePos(path, line, col), "tab character in indentation; YAML needs spaces")
         return None
+    if _too_deep(text, path, diags):
+        return None
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -290,17 +343,23 @@ def load(text: str, path: str, schema: Schema, diags: Diagnostics) -> Any:
         mark = exc.problem_mark or exc.context_mark
         context = exc.context or ""
         # An unclosed bracket or quote is noticed lines later; its opening is what to fix.
-        if exc.context_mark and ("flow" in context or "quoted" in context):
+        unclosed = "flow" in context or ("quoted" in context and "end of stream" in (exc.problem or ""))
+        if exc.context_mark and unclosed:
             where = exc.problem_mark
             mark = exc.context_mark
             problem += f" ({context} that is not closed" + (f"; noticed at line {where.line + 1})" if where else ")")
+        elif "quoted" in context and ("escape" in problem or "hexdecimal" in problem):
+            problem += " in a double-quoted text; write \\\\ for a backslash, or use single quotes"
         if "expected a single document" in str(exc):
             problem = "more than one YAML document in the file"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         diags.error(SourcePos(path, line, col), f"YAML syntax error: {problem}")
         return None
     except yaml.YAMLError as exc:
-        diags.error(SourcePos(path, 1, 1), f"YAML error: {exc}")
+        diags.error(SourcePos(path, 1, 1), f"YAML error: {str(exc)[:200]}")
+        return None
+    except RecursionError:
+        diags.error(SourcePos(path, 1, 1), f"lists and mappings nested more than {MAX_DEPTH} deep")
         return None
     if node is None:
         diags.error(SourcePos(path, 1, 1), "no YAML content")

@@ -103,13 +103,22 @@ def test_copy_citation_and_link(chromium, site_url):
     page.goto(site_url + "/en/urban-legislation-land-governance/")
     page.hover("#para-49")
     page.click("#para-49 .ptools button:nth-child(2)")
-    assert page.evaluate("navigator.clipboard.readText()") == "HSP/HA/1/2, para. 49"
+    # The full citation in UN style with the paragraph, and its permanent address on the production site.
+    permalink = "https://hsp-ha-1-2.netlify.app/en/urban-legislation-land-governance/#para-49"
+    assert page.evaluate("navigator.clipboard.readText()") == (
+        "United Nations Human Settlements Programme, Activities of the United Nations Human Settlements Programme: "
+        f"Report of the Executive Director (HSP/HA/1/2), Nairobi, 2019, para. 49. {permalink}")
     page.click("#para-49 .ptools button:nth-child(1)")
-    assert page.evaluate("navigator.clipboard.readText()").endswith("/en/urban-legislation-land-governance/#para-49")
+    assert page.evaluate("navigator.clipboard.readText()") == permalink
     page.goto(site_url + "/zh/urban-legislation-land-governance/")
     page.hover("#para-49")
     page.click("#para-49 .ptools button:nth-child(2)")
-    assert page.evaluate("navigator.clipboard.readText()") == "HSP/HA/1/2，第 49 段"
+    assert page.evaluate("navigator.clipboard.readText()") == (
+        "联合国人类住区规划署，《联合国人类住区规划署的活动：执行主任的报告》（HSP/HA/1/2），内罗毕，2019 年，第 49 段。 "
+        "https://hsp-ha-1-2.netlify.app/zh/urban-legislation-land-governance/#para-49")
+    page.goto(site_url + "/en/")
+    page.click("button.cite-copy")
+    assert page.evaluate("navigator.clipboard.readText()").startswith("United Nations Human Settlements Programme, ")
     context.close()
 
 

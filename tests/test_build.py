@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import real_project
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -74,12 +76,12 @@ def test_refuses_to_replace_a_directory_it_did_not_build(tmp_path):
     precious.mkdir()
     (precious / "notes.txt").write_text("keep me")
     result = run("--out", str(precious), "--no-search")
-    assert result.returncode == 1 and "refusing to replace" in result.stderr
+    assert result.returncode == 2 and "refusing to replace" in result.stderr
     assert (precious / "notes.txt").read_text() == "keep me"
 
 
 def test_builds_on_one_or_several_cores_are_byte_identical(tmp_path):
-    # Three shards: the sections cut in three runs of pages, put back together in reading order.
+    # The charts drawn by one process or shared among three: the same bytes.
     one, three = tmp_path / "one", tmp_path / "three"
     assert run("--out", str(one), "--jobs", "1", "--cache", str(tmp_path / "c1")).returncode == 0
     assert run("--out", str(three), "--jobs", "3", "--cache", str(tmp_path / "c3")).returncode == 0
@@ -109,8 +111,8 @@ def test_a_rebuild_of_unchanged_inputs_writes_nothing_and_reports_the_same(conte
     assert fourth.returncode == 0 and "load" in fourth.stdout and "unplaced" not in fourth.stderr
 
 
-def test_a_template_error_in_a_worker_is_reported_and_nothing_is_written(tmp_path):
-    from reportsite import pipeline
+def test_a_template_error_is_reported_and_nothing_is_written(tmp_path):
+    from reportsite import pipeline, project
 
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
@@ -119,8 +121,7 @@ def test_a_template_error_in_a_worker_is_reported_and_nothing_is_written(tmp_pat
     lines.insert(3, "{% if %}\n")
     page.write_text("".join(lines), "utf-8")
     out = tmp_path / "out"
-    result = pipeline.build(ROOT / "content", out, templates_dir=templates, cache_dir=tmp_path / "cache",
-                            search=False, jobs=2)
+    result = pipeline.build(project.make(ROOT, cache=tmp_path / "cache", templates=templates), out, search=False)
     assert not result.written and not out.exists()
     assert [str(d) for d in result.diagnostics.sorted()] == [
         f"{page}:4:1: error: template error: Expected an expression, got 'end of statement block'"]
@@ -128,7 +129,7 @@ def test_a_template_error_in_a_worker_is_reported_and_nothing_is_written(tmp_pat
 
 def test_a_template_reached_through_a_symbolic_link_is_fingerprinted_by_its_text(tmp_path):
     # An edit to the linked file must not let the no-change rebuild keep pages made from the old text.
-    from reportsite import pipeline
+    from reportsite import pipeline, project
 
     shared = tmp_path / "shared"
     shared.mkdir()
@@ -141,7 +142,9 @@ def test_a_template_reached_through_a_symbolic_link_is_fingerprinted_by_its_text
     out, cache = tmp_path / "out", tmp_path / "cache"
 
     def build() -> pipeline.Result:
-        return pipeline.build(ROOT / "content", out, templates_dir=templates, cache_dir=cache, search=False)
+        # The project is tmp_path: a link from its templates/ to its shared/ stays inside it.
+        return pipeline.build(project.make(tmp_path, ROOT / "content", cache, templates=templates), out, search=False,
+                              pdf=False)
 
     assert build().written
     footer.write_text(footer.read_text("utf-8") + "<!-- linked edit -->\n", "utf-8")
@@ -170,16 +173,17 @@ def test_an_edit_saved_during_a_build_is_not_replayed_after_it_is_undone(content
     during = before.replace("a series of transformative initiatives", "a series of bold transformative initiatives")
     real_load = load.load_site
 
-    def load_after_a_save(content_dir, diags):
+    def load_after_a_save(project, diags):
         body.write_text(during, "utf-8")
-        return real_load(content_dir, diags)
+        return real_load(project, diags)
 
     out, cache = tmp_path / "out", tmp_path / "cache"
     monkeypatch.setattr(load, "load_site", load_after_a_save)
-    assert pipeline.build(content_copy, out, cache_dir=cache, search=False).written
+    site_project = real_project(content_copy, cache)
+    assert pipeline.build(site_project, out, search=False, pdf=False).written
     monkeypatch.undo()
     page = out / "en" / "introduction" / "index.html"
     assert "bold transformative" in page.read_text("utf-8")
     body.write_text(before, "utf-8")  # undone
-    pipeline.build(content_copy, out, cache_dir=cache, search=False)
+    pipeline.build(site_project, out, search=False, pdf=False)
     assert "bold transformative" not in page.read_text("utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reportsite import pipeline
+from reportsite import pipeline, project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,9 +26,9 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 CHANGES = {
-    "template": lambda c, t: edit(t / "section.html", '<p class="page-tools">', '<p class="page-tools tools">'),
+    "template": lambda c, t: edit(t / "section.html", '<article class="section">', '<article class="section text">'),
     "chart data": lambda c, t: edit(c / "charts" / "deficit-2018.yaml", "value: 3.9", "value: 3.8"),
-    "UI string": lambda c, t: edit(c / "ui" / "en.yaml", "copy_link: Copy link", "copy_link: Copy the link"),
+    "UI string": lambda c, t: (c / "ui").mkdir() or (c / "ui" / "en.yaml").write_text("copy_link: Copy the link\n"),
     "report.yaml": lambda c, t: edit(c / "report.yaml", "en: First session", "en: First Session"),
     "content file": lambda c, t: edit(c / "sections" / "04-conclusions" / "body.en.md",
                                       "92. If successfully implemented", "92. If implemented successfully"),
@@ -41,13 +41,16 @@ def test_cached_build_equals_clean_build_after_a_change(tmp_path, change):
     shutil.copytree(ROOT / "content", content)
     shutil.copytree(ROOT / "templates", templates)
     cache, out = tmp_path / "cache", tmp_path / "site"
+    def build(out: Path, cache: Path) -> bool:
+        return pipeline.build(project.make(ROOT, content, cache, templates=templates), out, pdf=False).written
+
     for _ in range(2):  # the second build stages into the first one's spare and hits every cache
         shutil.rmtree(cache / "builds", ignore_errors=True)  # or it would skip, inputs unchanged
-        assert pipeline.build(content, out, cache_dir=cache, templates_dir=templates).written
+        assert build(out, cache)
     before = digest(out)
     CHANGES[change](content, templates)
-    assert pipeline.build(content, out, cache_dir=cache, templates_dir=templates).written
+    assert build(out, cache)
     clean = tmp_path / "clean"
-    assert pipeline.build(content, clean, cache_dir=tmp_path / "fresh-cache", templates_dir=templates).written
+    assert build(clean, tmp_path / "fresh-cache")
     assert digest(out) == digest(clean)
     assert digest(out) != before, "the change must show in the output"

@@ -2,8 +2,7 @@
 
 Each case is a folder under tests/fixtures/invalid/, named for what is wrong.
 The test copies the small valid site in `_base/` (two languages, three
-sections, one chart; the UI strings come from the real content/ui so that
-they always hold every key) into a temporary directory, lays the case's
+sections, one chart; its interface strings are the theme's) into a temporary directory, lays the case's
 `content/` files over it, deletes the files listed in its `delete.txt`, runs
 the case's mutation from MUTATIONS below for what cannot live in git (a 5 MB
 file, odd file names, symlinks, byte-order marks), and compares the
@@ -26,8 +25,9 @@ from typing import Callable
 import pytest
 
 import build
+from conftest import load_parsed
+
 from reportsite import status
-from reportsite.errors import Diagnostics
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "invalid"
@@ -78,8 +78,7 @@ def _huge_paragraph(content: Path) -> None:
 
 MUTATIONS: dict[str, Callable[[Path], None]] = {
     "bom-and-crlf-accepted": _bom_and_crlf,
-    "ui-string-in-one-language-only": _replace("ui/en.yaml", "\nprint: Print\n", "\n"),
-    "ui-string-wrong-placeholder": _replace("ui/en.yaml", 'paragraph: "Paragraph {n}"', 'paragraph: "Paragraph {num}"'),
+
     "paragraph-5mb": _huge_paragraph,
     "file-name-with-spaces": lambda c: (c / GAMMA / "board photo.png").write_bytes(b"\x89PNG"),
     "file-name-non-ascii": lambda c: (c / GAMMA / "执行局.png").write_bytes(b"\x89PNG"),
@@ -96,7 +95,6 @@ def make_site(dest: Path, case: str | None = None) -> Path:
     """The base site, with `case`'s changes, in dest/content; returns that folder."""
     content = dest / "content"
     shutil.copytree(BASE, content)
-    shutil.copytree(ROOT / "content" / "ui", content / "ui")
     if case is not None:
         folder = FIXTURES / case
         if (folder / "content").is_dir():
@@ -112,9 +110,12 @@ def make_site(dest: Path, case: str | None = None) -> Path:
 
 
 def confirm_all(content: Path) -> None:
-    site = status.load_parsed(content, Diagnostics())
-    if site is not None:
-        lock, _ = status.confirm(site, {}, "all")
+    from reportsite import errors, pipeline
+    from conftest import real_project
+
+    checked = pipeline.load_and_check(real_project(content), errors.Diagnostics(), pipeline.Timer({}))
+    if checked is not None:
+        lock, _ = status.confirm(checked.site, {}, "all")
         status.write_lock(status.lock_path(content), lock)
 
 

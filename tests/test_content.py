@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from reportsite.errors import Diagnostics
-from reportsite.load import load_site
-from reportsite.pipeline import parse_site
-from reportsite.quantities import missing_in_english
+from conftest import load_parsed
+
+from reportsite.validate import quantity_reader
+from reportsite.quantities import missing
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "sources" / "HSP-HA-1-2.zh.txt"
@@ -35,11 +35,11 @@ def squeeze(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def site():
-    diags = Diagnostics()
-    loaded = load_site(ROOT / "content", diags)
-    parsed = parse_site(loaded, diags)
-    assert diags.errors == 0, [str(d) for d in diags.sorted()]
-    return parsed
+    return load_parsed().site
+
+
+def missing_in_english(zh: str, en: str) -> list[str]:
+    return missing(zh, quantity_reader(site(), "zh"), en, quantity_reader(site(), "en"))
 
 
 def paragraphs(lang: str) -> dict[int, tuple[str, str]]:
@@ -117,41 +117,44 @@ def test_headings_cover_summary_and_footnotes_come_from_the_source():
     for section in site().sections:
         assert squeeze(section.title["zh"]) in source, section.id
     report = site().report
-    for field, values in report.text.items():
-        assert squeeze(values["zh"].replace("[^*]", "*")) in source, field
+    for field in report.cover:
+        assert squeeze(field.text["zh"].replace("[^*]", "*")) in source, field.key
+    assert squeeze(report.summary["zh"]) in source
     for section in site().sections:
         for note in section.bodies["zh"].parsed.footnotes:
             assert squeeze(note.text) in source.replace("Safer%20Cities", "Safer%20Cities"), note.label
     assert squeeze(report.notes["zh"]["*"]) in source
 
 
-def test_footnotes_are_cited_where_the_source_cites_them():
+def test_footnotes_are_cited_where_the_source_cites_them(built_site):
     where = {}
     for section in site().sections:
         body = section.bodies["zh"]
-        for ref in body.parsed.footnote_refs:
-            para = max((b for b in body.parsed.blocks if b.kind == "para" and b.line <= ref.line),
+        for ref, pos in body.parsed.refs:
+            para = max((b for b in body.parsed.blocks if b.kind == "para" and b.line <= pos.line),
                        key=lambda b: b.line)
-            where[ref.target] = para.number
+            where[ref.label] = para.number
     assert where == {"1": 8, "2": 59, "3": 65, "4": 72, "5": 73}
-    para8 = next(b for s in site().sections for b in s.bodies["zh"].parsed.blocks if b.key == "para-8")
-    assert re.search(r"550 万美元<sup class=\"fnref\"><a href=\"#fn-1\"", para8.html)
-    assert site().report.text["agenda_item"]["zh"] == "临时议程[^*]项目 9"
+    page = (built_site / "zh" / "restructuring" / "index.html").read_text("utf-8")
+    assert re.search(r"550 万美元<sup class=\"fnref\"><a href=\"#fn-1\"", page)
+    assert site().report.field("agenda_item").text["zh"] == "临时议程[^*]项目 9"
 
 
-def test_footnote_urls_are_links():
-    notes = {n.label: n for s in site().sections for n in s.bodies["en"].parsed.footnotes}
-    assert 'href="http://www.sherpa4housing.org/"' in notes["2"].html
-    assert "Safer%20Cities%20in%20Africa" in notes["4"].html and "%20%20" not in notes["4"].html
-    assert "Guide-safety-audits_final_predesign_EN.pdf" in notes["5"].html
+def test_footnote_urls_are_links(built_site):
+    page = (built_site / "en" / "resolution-26-4" / "index.html").read_text("utf-8")
+    notes = page[page.index('class="footnotes"'):]
+    assert "Safer%20Cities%20in%20Africa" in notes and "%20%20" not in notes
+    assert 'href="http://www.cdeunodc.inegi.org.mx/unodc/wp-content/uploads/2019/02/Guide-safety-audits_final' in notes
+    housing = (built_site / "en" / "housing-slum-upgrading" / "index.html").read_text("utf-8")
+    assert 'href="http://www.sherpa4housing.org/"' in housing
 
 
-def test_sub_items_stay_inside_their_paragraph():
-    para6 = {lang: next(b for s in site().sections for b in s.bodies[lang].parsed.blocks if b.key == "para-6")
-             for lang in ("zh", "en")}
-    for lang, block in para6.items():
-        items = re.findall(r"<li>\((\w)\)", block.html)
-        assert items == list("abcdefg"), lang
+def test_sub_items_stay_inside_their_paragraph(built_site):
+    for lang in ("zh", "en"):
+        page = (built_site / lang / "internal-change" / "index.html").read_text("utf-8")
+        para6 = page[page.index('id="para-6"'):]
+        para6 = para6[:para6.index('</div>')]
+        assert re.findall(r"<li>\((\w)\)", para6) == list("abcdefg"), lang
 
 
 def test_english_has_every_quantity_of_the_chinese():
@@ -181,7 +184,7 @@ def test_no_chinese_characters_in_english_text():
                  *(n.text for n in body.parsed.footnotes)]
         offenders += [(section.id, t[:40]) for t in texts if CJK.search(t)]
     report = site().report
-    offenders += [(f, v["en"][:40]) for f, v in report.text.items() if CJK.search(v["en"])]
+    offenders += [(f.key, f.text["en"][:40]) for f in report.cover if CJK.search(f.text["en"])]
     assert offenders == []
 
 

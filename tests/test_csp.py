@@ -10,6 +10,7 @@ resource from another origin. Pages are read with tests/htmldom.py.
 """
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -66,6 +67,13 @@ def csp_problems(doc: Element) -> list[str]:
                 problems.append(f"javascript: URL: {_where(el)}")
         if el.tag == "style":
             problems.append(f"<style> element (style-src 'self' blocks it): {el.text()[:80]!r}")
+        elif el.tag == "script" and el.get("type") == "application/ld+json":
+            # A data block: browsers never run it, so script-src has nothing to block. It must be JSON
+            # and must not close its element early.
+            try:
+                json.loads(el.text())
+            except ValueError:
+                problems.append(f"JSON-LD block that is not JSON: {el.text()[:80]!r}")
         elif el.tag == "script":
             if el.text().strip():
                 problems.append(f"inline script (script-src 'self' blocks it): {el.text().strip()[:80]!r}")
@@ -159,6 +167,8 @@ def test_pages_load_same_origin_resources_only(built_site):
     for page in _pages(built_site):
         doc = parse(page.read_text(encoding="utf-8"))
         for el in doc.find_all("script"):
+            if el.get("type") == "application/ld+json":
+                continue
             scripts += 1
             assert (el.get("src") or "").startswith("/assets/"), (page, _where(el))
         for el in doc.find_all("link"):

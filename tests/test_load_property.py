@@ -15,21 +15,27 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import real_project
+from test_check import make_site
+
 from reportsite import pipeline
 from reportsite.errors import Diagnostic, Diagnostics
 from reportsite.load import _section_schema
 from reportsite.yamlschema import load as load_yaml
-from test_check import make_site
 
 SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 BODY = "sections/02-beta/01-gamma/body.en.md"
-YAML_FILES = ["report.yaml", "sections/01-alpha/section.yaml", "charts/deficit.yaml", "ui/zh.yaml"]
+YAML_FILES = ["report.yaml", "sections/01-alpha/section.yaml", "charts/deficit.yaml", "ui/zh.yaml", "glossary.yaml"]
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_site(tmp_path_factory.mktemp("property").resolve())
+    content = make_site(tmp_path_factory.mktemp("property").resolve())
+    (content / "ui").mkdir()  # a project's own interface strings, over the theme's
+    (content / "ui" / "zh.yaml").write_text("copy_link: 复制链接\n", "utf-8")
+    (content / "glossary.yaml").write_text("terms:\n  - {zh: 人居署, en: UN-Habitat, check: true}\n", "utf-8")
+    return content
 
 
 def check_file(content: Path, rel: str, data: bytes) -> list[Diagnostic]:
@@ -38,7 +44,7 @@ def check_file(content: Path, rel: str, data: bytes) -> list[Diagnostic]:
     original = path.read_bytes()
     try:
         path.write_bytes(data)
-        result = pipeline.check(content)  # the stale-translation check included
+        result = pipeline.check(real_project(content))  # the stale-translation check included
     finally:
         path.write_bytes(original)
     for d in result.diagnostics.items:
@@ -118,4 +124,4 @@ def test_yaml_schema_never_raises(text: str) -> None:
 
 
 def test_the_site_is_restored_after_each_example(site: Path) -> None:
-    assert pipeline.check(site).diagnostics.items == []
+    assert pipeline.check(real_project(site)).diagnostics.items == []

@@ -19,8 +19,10 @@ from typing import Iterator
 
 import pytest
 
+from conftest import real_project
 from htmldom import parse
-from reportsite import pipeline, render, serve
+
+from reportsite import pages, project, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = Path("sections/01-introduction")
@@ -32,7 +34,7 @@ WAIT = 20.0  # generous: a slow CI machine must not fail; typical rebuilds take 
 
 @pytest.fixture
 def preview(content_copy: Path, tmp_path: Path) -> Iterator[serve.Preview]:
-    p = serve.Preview(content_copy, out_dir=tmp_path / "out", port=0)
+    p = serve.Preview(real_project(content_copy, tmp_path / "cache"), out_dir=tmp_path / "out", port=0)
     p.start()
     try:
         yield p
@@ -76,7 +78,8 @@ def test_a_page_is_served_with_the_external_reload_script(preview: serve.Preview
     scripts = [s.get("src") or "" for s in doc.find_all("script")]
     reload = [s for s in scripts if s.startswith("/__reload.js?build=")]
     assert len(reload) == 1
-    assert all(s.text().strip() == "" for s in doc.find_all("script"))  # nothing inline: the CSP forbids it
+    # Nothing inline that runs (the CSP forbids it); a JSON-LD data block is data, not a script.
+    assert all(s.text().strip() == "" for s in doc.find_all("script") if s.get("type") != "application/ld+json")
     status, headers, js = get(preview, reload[0])
     assert status == 200 and headers["content-type"].startswith("text/javascript")
     assert b"EventSource" in js and b"/__events" in js
@@ -121,7 +124,7 @@ def test_a_word_edit_keeps_the_findings_of_the_checks_across_sections(content_co
     chart = content_copy / "charts" / "deficit-2018.yaml"
     (content_copy / "charts" / "unplaced.yaml").write_text(
         chart.read_text("utf-8").replace("id: deficit-2018", "id: unplaced", 1), "utf-8")
-    p = serve.Preview(content_copy, out_dir=tmp_path / "out", port=0)
+    p = serve.Preview(real_project(content_copy, tmp_path / "cache"), out_dir=tmp_path / "out", port=0)
     p.start()
     try:
         warning = "chart 'unplaced' is not placed in any section"
@@ -173,7 +176,8 @@ def test_a_chart_edit_redraws_charts_and_a_template_edit_reuses_the_content(
         content_copy: Path, tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     shutil.copytree(ROOT / "templates", templates)
-    p = serve.Preview(content_copy, out_dir=tmp_path / "out", port=0, templates_dir=templates)
+    p = serve.Preview(project.make(ROOT, content_copy, tmp_path / "cache", templates=templates),
+                      out_dir=tmp_path / "out", port=0)
     p.start()
     try:
         first = p.state.build_id
@@ -204,7 +208,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[serve.Preview]
     """A preview with a secret file beside its site and a link inside the site that points out of it."""
     tmp = tmp_path_factory.mktemp("guarded")
     shutil.copytree(ROOT / "content", tmp / "content")
-    p = serve.Preview(tmp / "content", out_dir=tmp / "out", port=0)
+    p = serve.Preview(real_project(tmp / "content", tmp / "cache"), out_dir=tmp / "out", port=0)
     p.start()
     (tmp / "secret.txt").write_text("top secret", "utf-8")
     (p.out_dir / "escape").symlink_to(tmp)
@@ -262,7 +266,7 @@ def test_a_bug_in_a_build_is_shown_and_the_next_save_retries(preview: serve.Prev
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(render.Renderer, "section_page", broken)
+    monkeypatch.setattr(pages, "section_page", broken)
     edit(content_copy / SECTION / "body.en.md", OLD, NEW)
     status, body = wait_until(preview, PAGE, lambda status, body: status == 500)
     assert b"the preview crashed (RuntimeError: simulated bug)" in body
@@ -276,7 +280,7 @@ def test_an_edit_that_renumbers_figures_rebuilds_the_pages_of_other_sections(con
     chart = content_copy / "charts" / "deficit-2018.yaml"
     (content_copy / "charts" / "early.yaml").write_text(
         chart.read_text("utf-8").replace("id: deficit-2018", "id: early", 1), "utf-8")
-    builder = serve.Builder(content_copy, tmp_path / "out", cache_dir=tmp_path / "cache")
+    builder = serve.Builder(real_project(content_copy, tmp_path / "cache"), tmp_path / "out")
     assert builder.build(None).ok
     later = tmp_path / "out" / "en" / "restructuring" / "index.html"
     assert 'id="fig-1"' in later.read_text("utf-8")

@@ -158,7 +158,7 @@ def test_a_malformed_lock_line_is_reported_with_its_line(content_copy: Path,
     code, out, err = cli(capfd, "check", "--content", str(content_copy))
     assert code == 1
     assert f"{content_copy}/translations.lock:{line}:1: error: malformed line: expected " \
-           "'para-N LANGUAGE SECTION-ID FINGERPRINT'; run python build.py confirm to rewrite the file" in err
+           "'PARAGRAPH-ID LANGUAGE SECTION-ID FINGERPRINT'; run python build.py confirm to rewrite the file" in err
 
 
 @pytest.mark.parametrize("target", ["para-999", "no-such-section", "paragraph-3"])
@@ -168,6 +168,19 @@ def test_confirm_refuses_what_names_nothing(target: str, content_copy: Path,
     code, _, err = cli(capfd, "confirm", target, "--content", str(content_copy))
     assert code == 2 and err.startswith("build.py confirm: ")
     assert (content_copy / status.LOCK_NAME).read_bytes() == before
+
+
+def test_confirm_refuses_to_run_on_content_with_errors(content_copy: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    # A section.yaml that does not load: its paragraphs cannot be seen, and their confirmations must not be lost.
+    lock = content_copy / status.LOCK_NAME
+    before = lock.read_bytes()
+    yaml_file = content_copy / SECTION / "section.yaml"
+    yaml_file.write_text(yaml_file.read_text("utf-8").replace("order:", "order: [", 1), "utf-8")
+    code, out, err = cli(capfd, "confirm", "all", "--content", str(content_copy))
+    assert code == 1 and out == ""
+    assert "section.yaml:" in err and "error: YAML syntax error" in err
+    assert err.rstrip().endswith("fix them first (translations.lock not changed)") or "not changed" in err
+    assert lock.read_bytes() == before
 
 
 def test_confirm_needs_a_target(capfd: pytest.CaptureFixture[str]) -> None:
