@@ -170,7 +170,7 @@ def page_metadata(ctx: Context, lang: Language, section: Section | None, url: st
     if ctx.report.symbol:
         meta.append(("citation_technical_report_number", ctx.report.symbol))
     meta.append(("citation_technical_report_institution", c.publisher.get(lang.tag) or c.author[lang.tag]))
-    if pdf in ctx.products.pdf_sizes:
+    if pdf in ctx.products.pdfs:
         meta.append(("citation_pdf_url", ctx.abs_url(pdf)))
     if c.doi:
         meta.append(("citation_doi", c.doi))
@@ -213,7 +213,7 @@ def _report_node(ctx: Context, lang: Language, full: bool) -> dict[str, Any]:
     node["hasPart"] = [{"@type": "CreativeWork", "name": ctx.heading(s, lang), "url": ctx.abs_url(url_for(s, lang))}
                        for s in ctx.order if s.parent is None]
     pdf = url_for(File(f"{ctx.report.id}.{lang.tag}.pdf"), lang)
-    if pdf in ctx.products.pdf_sizes:
+    if pdf in ctx.products.pdfs:
         node["encoding"] = {"@type": "MediaObject", "contentUrl": ctx.abs_url(pdf), "encodingFormat": "application/pdf"}
     return node
 

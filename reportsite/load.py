@@ -40,6 +40,7 @@ UI_PLACEHOLDERS = {"paragraph": {"n"}, "figure": {"n"}, "footnote": {"label"}, "
                    "pdf_parallel": {"size"}, "unit_heading": {"label", "unit"},
                    "derived_note": {"mark", "series", "category", "text"}}
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+KNOWN_FILE = re.compile(r"section\.yaml|body\.[A-Za-z-]+\.md")
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".svg", ".webp", ".gif"}
 STRUCTURED_UI = {"headings", "number_words", "scale_joiners"}
 PLURAL_UI = {"search_results"}  # strings that may have one text per plural category
@@ -219,9 +220,15 @@ class Loader:
 
     def _list(self, folder: Path, shown: str) -> list[_Entry] | None:
         """The folder's visible entries, sorted by name: one scandir, not a stat per question asked."""
+        def kind(e: os.DirEntry[str]) -> tuple[bool, bool]:
+            try:
+                return e.is_dir(), e.is_file()
+            except OSError:  # a link loop: neither; reading it reports what it is
+                return False, False
+
         try:
             with os.scandir(folder) as it:
-                raw = [(e.name, e.is_dir(), e.is_file(), e.is_symlink()) for e in it if not e.name.startswith(".")]
+                raw = [(e.name, *kind(e), e.is_symlink()) for e in it if not e.name.startswith(".")]
         except OSError as exc:
             self.diags.error(SourcePos(shown), f"cannot read folder: {exc.strerror}")
             return None
@@ -245,7 +252,7 @@ class Loader:
         """Load the child sections among a folder's `entries` in their declared order; returns their ids."""
         children: list[tuple[int, str, Section, list[_Entry]]] = []
         for entry in entries:
-            if parent is not None and not entry.is_dir:
+            if parent is not None and (not entry.is_dir or KNOWN_FILE.fullmatch(entry.name)):
                 continue  # a section folder's files are checked by _section, before it reads them
             if not self._check_entry(entry):
                 continue
@@ -278,8 +285,9 @@ class Loader:
                  depth: int) -> Section | None:
         tags = report.tags
         known = {"section.yaml"} | {f"body.{tag}.md" for tag in tags}
-        # Checked before anything is read: a link out of the project must not be published.
-        files = [e for e in listing if not e.is_dir]
+        # Checked before anything is read: a link out of the project must not be published. A folder
+        # named as one of the files is taken as that file: reading it says it is a folder.
+        files = [e for e in listing if not e.is_dir or KNOWN_FILE.fullmatch(e.name)]
         bad = {e.name for e in files if not self._check_entry(e)}
         for entry in files:
             if entry.name not in bad and entry.name not in known and Path(entry.name).suffix.lower() not in IMAGE_EXT:

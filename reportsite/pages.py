@@ -138,16 +138,11 @@ def parallel_page(ctx: Context, section: Section | None, pair: Pair, rows: str |
             rows = "".join(ctx.parallel_heading_row(s, pair) + ctx.parallel_rows(s, pair) for s in ctx.order)
     choices = [{"href": url_for(section, p) if section else url_for("full", p),
                 "text": f"{p.a.name} · {p.b.name}", "current": p == pair} for p in ctx.pairs]
-    pdf = url_for(cite_pdf_pair(ctx, pair), pair)
+    pdf = url_for(File(f"{ctx.report.id}.{pair.key}.pdf"), pair)
     return output_path(url), ctx.render(
         "parallel.html", page=view, columns=columns, rows_html=Markup(rows),
         choices=choices if len(ctx.pairs) > 1 else [],
-        parallel_pdf={"href": pdf, "size": ctx.file_size(ctx.products.pdf_sizes[pdf], lang)}
-        if pdf in ctx.products.pdf_sizes else None)
-
-
-def cite_pdf_pair(ctx: Context, pair: Pair) -> File:
-    return File(f"{ctx.report.id}.{pair.a.tag}-{pair.b.tag}.pdf")
+        parallel_pdf={"href": pdf, "size": ctx.pdf_size(pdf, lang)} if pdf in ctx.products.pdfs else None)
 
 
 def parallel_full(ctx: Context) -> Output:
@@ -233,7 +228,7 @@ def seo(ctx: Context) -> Output:
     targets += [lambda o, s=s: url_for(s, o) for s in ctx.order]  # type: ignore[misc]
     targets += [lambda o: url_for("full", o)]
     targets += [lambda o, c=c: url_for(Figure(c), o) for c in ctx.refs.figures]  # type: ignore[misc]
-    targets += [lambda o: url_for(File(f"{ctx.report.id}.{o.tag}.pdf"), o)] if ctx.products.pdf_sizes else []
+    targets += [lambda o: url_for(File(f"{ctx.report.id}.{o.tag}.pdf"), o)] if ctx.products.pdfs else []
     for make in targets:
         for lang in ctx.langs:
             entry(make(lang), [(o.html, make(o)) for o in ctx.langs])

@@ -141,15 +141,16 @@ def build(project: Project, out: Path, *, strict: bool = False, search: bool = T
                 result.files, result.pages, result.written = last[1]["files"], last[1]["pages"], True
             return result
         inputs.forget(project.cache, out)
-    drawing = Drawing(project, jobs)
+    workers = Workers(jobs)
     try:
+        drawing = Drawing(project, workers)
         checked = load_and_check(project, diags, timer)
         if checked is None or diags.errors or (strict and diags.warnings):
             return result
-        manifest = publish(checked, project, out, diags, timer, search=search, pdf=pdf, drawing=drawing,
-                           on_wait=on_wait)
+        manifest = publish(checked, project, out, diags, timer, search=search, pdf=pdf, workers=workers,
+                           drawing=drawing, on_wait=on_wait)
     finally:
-        drawing.close()
+        workers.close()
     if manifest is not None:
         result.files = len(manifest)
         result.pages = sum(1 for name in manifest if name.endswith(".html"))
@@ -165,23 +166,46 @@ class UsageError(Exception):
     """A command that cannot be carried out as given (exit 2), such as an output directory the build must not write."""
 
 
-class Drawing:
-    """The charts, drawn by processes of their own while this one loads, checks, renders and indexes.
+class Workers:
+    """The build's worker processes: they draw the charts, then typeset the PDFs.
 
-    The drawing processes are forked at the start of a build when the chart cache cannot hold every
+    Forked (they start in milliseconds with the build's modules loaded) all at once, when first
+    needed. This process never runs Typst: a process forked after Typst has run in its parent
+    hangs in its own compile, and the workers are forked before any does.
+    """
+
+    def __init__(self, count: int | None = None):
+        self.count = count or max(1, min(len(os.sched_getaffinity(0)), 8))
+        self.pool: ProcessPoolExecutor | None = None
+
+    def get(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=multiprocessing.get_context("fork"))
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+class Drawing:
+    """The charts, drawn by the worker processes while this one loads, checks, renders and indexes.
+
+    The workers start drawing at the start of a build when the chart cache cannot hold every
     chart (matplotlib's import, 0.5 s, then overlaps the load); otherwise only once the load has
     found a chart the cache lacks.
     """
 
-    def __init__(self, project: Project, workers: int | None = None):
+    def __init__(self, project: Project, workers: Workers):
         from . import charts
 
         self.project = project
-        self.workers = workers or max(1, min(len(os.sched_getaffinity(0)), 8))
+        self.workers = workers
         self.fonts = tuple(p for p in (project.find("assets", f) for f in charts.FONTS) if p is not None)
-        self.pool: ProcessPoolExecutor | None = None
         self.futures: list[Future[tuple[dict[tuple[str, str], dict[str, bytes]], list[Diagnostic]]]] = []
         self.found: dict[tuple[str, str], dict[str, bytes]] = {}
+        self.warm = False
         cache = project.cache / "charts" if project.cache else None
         try:
             wanted = sum(1 for p in (project.content / "charts").iterdir() if p.suffix == ".yaml")
@@ -189,15 +213,15 @@ class Drawing:
         except OSError:
             wanted, have = 0, 0
         if wanted and have < wanted:
-            self._start(min(self.workers, wanted))
+            self._warm_up()
 
-    def _start(self, workers: int) -> None:
+    def _warm_up(self) -> None:
         from . import charts
 
-        # fork: a worker starts with the loaded modules in milliseconds, not an interpreter start.
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-        for _ in range(workers):
-            self.pool.submit(charts.warm_up, self.fonts)
+        if not self.warm:
+            self.warm = True
+            for _ in range(self.workers.count):
+                self.workers.get().submit(charts.warm_up, self.fonts)
 
     def submit(self, site: Site) -> dict[tuple[str, str], str]:
         """Start drawing what the cache lacks; the key of every chart, which names its images."""
@@ -207,13 +231,11 @@ class Drawing:
                  for lang in site.report.languages]
         keys, self.found, todo = charts.cached(list(site.charts.values()), langs, self.fonts, self.project.cache)
         if todo:
-            if self.pool is None:
-                self._start(min(self.workers, len(todo)))
-            assert self.pool is not None
-            share = -(-len(todo) // self.workers)
+            self._warm_up()
+            share = -(-len(todo) // self.workers.count)
             for i in range(0, len(todo), share):
-                self.futures.append(self.pool.submit(charts.draw_charts, todo[i:i + share], self.fonts,
-                                                     self.project.cache))
+                self.futures.append(self.workers.get().submit(charts.draw_charts, todo[i:i + share], self.fonts,
+                                                              self.project.cache))
         return keys
 
     def result(self, diags: Diagnostics) -> dict[tuple[str, str], dict[str, bytes]]:
@@ -224,15 +246,12 @@ class Drawing:
             diags.extend(found)
         return drawn
 
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, timer: Timer, *, search: bool,
-            pdf: bool, drawing: Drawing | None = None,
+            pdf: bool, workers: Workers | None = None, drawing: Drawing | None = None,
             on_wait: Callable[[str], None] = lambda message: None) -> dict[str, str] | None:
-    """Render, draw, index and write a checked site, then swap it into `out`.
+    """Render, draw, typeset, index and write a checked site, then swap it into `out`.
 
     The manifest of the new output, or None (with diagnostics) when nothing was replaced.
     """
@@ -241,8 +260,10 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
     from . import pages
     from .render import Context, Products, template_error
 
-    own = drawing is None
-    drawing = drawing or Drawing(project)
+    own = workers is None
+    workers = workers or Workers()
+    drawing = drawing or Drawing(project, workers)
+    typesetting = None
     try:
         made = Products(chart_keys=drawing.submit(checked.site))
         try:
@@ -250,6 +271,11 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
         except TemplateError as exc:
             template_error(exc, diags)
             return None
+        if pdf:
+            from . import pdf as pdf_stage
+
+            made.pdfs = {pdf_stage.pdf_url(ctx, target) for target in (*ctx.langs, *ctx.pairs)}
+            typesetting = pdf_stage.Typesetting(project.cache, workers.get)
         with ThreadPoolExecutor(max_workers=2) as executor, write.Lock(out, on_wait):
             index: Future[dict[str, bytes]] | None = None
             if search:
@@ -262,9 +288,12 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
             try:
                 old = write.read_manifest(stage)
                 writer = write.Writer(stage, old)
+                sized: list[str] = []  # pages showing a PDF's size, known once it is typeset
                 try:
                     for rel, data in pages.render_all(ctx):
                         writer.put(rel, data)
+                        if made.pdfs and SIZE_MARK in data:
+                            sized.append(rel)
                     timer.lap("render")
                     made.chart_images = drawing.result(diags)
                     if drawing.futures:  # drawn now, not taken from the cache
@@ -272,6 +301,15 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
                     if not diags.errors:
                         for rel, data in pages.render_drawn(ctx):
                             writer.put(rel, data)
+                        if typesetting is not None:
+                            _typeset(ctx, project, diags, typesetting)
+                    if typesetting is not None and not diags.errors:
+                        for url, data in sorted(typesetting.result(diags, TEMPLATE_NAME).items()):
+                            writer.put(url.lstrip("/"), data)
+                            made.pdf_sizes[url] = len(data)
+                        for rel in sized if not diags.errors else []:
+                            writer.patch(rel, lambda page: _sizes(page, ctx))
+                        timer.lap("pdf")
                 except TemplateError as exc:
                     template_error(exc, diags)
                 if index is not None:
@@ -290,7 +328,44 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
         return writer.manifest
     finally:
         if own:
-            drawing.close()
+            workers.close()
+
+
+TEMPLATE_NAME = "templates/pdf/report.typ"
+SIZE_MARK = b"@@pdf-size:"
+
+
+def _typeset(ctx: object, project: Project, diags: Diagnostics, typesetting: object) -> None:
+    """Start typesetting every PDF (the charts are drawn: the PDFs show them)."""
+    from . import pdf as pdf_stage
+    from .render import Context
+
+    assert isinstance(ctx, Context) and isinstance(typesetting, pdf_stage.Typesetting)
+    fonts = sorted(p for name, p in project.theme_files("assets", "fonts").items() if p.suffix in (".ttf", ".otf"))
+    env = pdf_stage.environment(ctx)
+    svgs = {key: images["light"] for key, images in ctx.products.chart_images.items()}
+    jobs = pdf_stage.jobs(ctx, env, svgs, fonts)
+    for job in jobs:
+        if typesetting._cached(job) is None:
+            pdf_stage.check_glyphs(job, fonts, diags)
+    if not diags.errors:
+        typesetting.submit(jobs, fonts[0].parent)
+
+
+def _sizes(page: bytes, ctx: object) -> bytes:
+    """The PDFs' sizes in place of their markers, each written as the page's language writes it."""
+    import re
+
+    from .render import Context
+
+    assert isinstance(ctx, Context)
+
+    def size(m: re.Match[bytes]) -> bytes:
+        url, tag = m.group(1).decode(), m.group(2).decode()
+        return ctx.file_size(ctx.products.pdf_sizes[url], ctx.report.lang(tag)).encode()
+
+    return re.sub(rb"@@pdf-size:([^|@]+)\|([A-Za-z-]+)@@", size, page)
+
 
 def describe(out: Path) -> SourcePos:
     return SourcePos(display_path(out))

@@ -33,6 +33,7 @@ from .typography import Quotes
 from .urls import Figure, Pair, Target, output_path, pairs, url_for
 
 PUBLISHED_ASSETS = (".css", ".js", ".svg", ".ico", ".png", ".woff2")
+SIZE_MARK, SIZE_END = "@@pdf-size:", "@@"  # a PDF's size, until it is known
 TOC_FULL_LIMIT = 120  # sections; see Context.toc
 
 Output = Iterator[tuple[str, bytes]]
@@ -48,7 +49,8 @@ class Products:
 
     chart_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (chart, lang) -> key: names the images
     chart_images: dict[tuple[str, str], dict[str, bytes]] = field(default_factory=dict)  # (chart, lang) -> drawn
-    pdf_sizes: dict[str, int] = field(default_factory=dict)  # URL of a PDF -> its size in bytes
+    pdfs: set[str] = field(default_factory=set)  # URLs of the PDFs this build makes
+    pdf_sizes: dict[str, int] = field(default_factory=dict)  # URL of a PDF -> its size in bytes, once made
 
 
 class Context:
@@ -121,6 +123,15 @@ class Context:
     def file_size(self, size: int, lang: Language) -> str:
         unit, value = ("digital-megabyte", size / 1_000_000) if size >= 1_000_000 else ("digital-kilobyte", size / 1000)
         return format_unit(round(value, 1 if value < 10 else 0), unit, length="short", locale=lang.locale)
+
+    def pdf_size(self, url: str, lang: Language) -> str:
+        """A PDF's size as the page's language writes it ("1.2 MB", "1,2 Mo").
+
+        The pages are written while the PDFs are typeset: until a PDF exists its size is a
+        marker that the build replaces in the pages that hold one (pipeline.publish)."""
+        if url in self.products.pdf_sizes:
+            return self.file_size(self.products.pdf_sizes[url], lang)
+        return f"{SIZE_MARK}{url}|{lang.tag}{SIZE_END}"
 
     def render(self, template: str, **view: Any) -> bytes:
         return self.env.get_template(template).render(**view).encode("utf-8")
@@ -336,8 +347,7 @@ class Context:
             "site_name": self.report.site_name[lang.tag], "symbol": self.report.symbol,
             "logo": self.asset_urls.get(self.report.logo, "") if self.report.logo else "",
             "brand_css": self.asset_urls.get("brand.css", ""),
-            "pdf": {"href": pdf, "size": self.file_size(self.products.pdf_sizes[pdf], lang)}
-            if pdf in self.products.pdf_sizes else None,
+            "pdf": {"href": pdf, "size": self.pdf_size(pdf, lang)} if pdf in self.products.pdfs else None,
             "meta": meta or [], "jsonld": Markup(jsonld) if jsonld else "",
         }
 

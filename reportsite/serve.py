@@ -36,7 +36,7 @@ from . import pages, write
 from .errors import Diagnostic, Diagnostics, SourcePos, display_path, program
 from .load import load_body
 from .parse import parse_section, refs as find_refs
-from .pipeline import Checked, Drawing, Timer, chart_keys, cross_check, load_and_check, publish
+from .pipeline import Checked, Timer, chart_keys, cross_check, load_and_check, publish
 from .project import Project
 from .render import Context, Products
 from .urls import output_path, url_for
@@ -160,16 +160,7 @@ class Builder:
         diags.extend(self.content_diags)
         self.ctx = None
         if self.checked is not None and not diags.errors:
-            if content_changed or changed is None:
-                drawing = Drawing(self.project)
-            else:
-                drawing = None  # the charts' inputs did not change: their images come from the cache
-            try:
-                manifest = publish(self.checked, self.project, self.out_dir, diags, timer, search=False, pdf=False,
-                                   drawing=drawing)
-            finally:
-                if drawing is not None:
-                    drawing.close()
+            manifest = publish(self.checked, self.project, self.out_dir, diags, timer, search=False, pdf=False)
             if manifest is not None:
                 self.ctx = self._context(self.checked)
         return self._state(diags, start, timings)

@@ -154,6 +154,13 @@ class Writer:
             out.write(data)
         self.written += 1
 
+    def patch(self, rel: str, change: Callable[[bytes], bytes]) -> None:
+        """Rewrite a file already put, with a value known only later (a PDF's size)."""
+        data = change((self.stage / rel).read_bytes())
+        del self.manifest[rel]
+        self.old = {**self.old, rel: ""}  # its bytes changed: write them
+        self.put(rel, data)
+
     def _open(self, target: Path) -> int:
         """The file truncated for writing, made with its folders; never through a symlink."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC

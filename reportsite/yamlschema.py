@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostics, SourcePos
+from .errors import Diagnostics, SourcePos, excerpt
 
 try:  # libyaml is many times faster; the pure-Python loader gives the same nodes.
     from yaml import CSafeLoader as _Loader
@@ -63,8 +63,8 @@ class Ctx:
         self.values += 1
         if self.values > MAX_VALUES:
             if not self.too_many:
-                self.error(node, f"this file stands for more than {MAX_VALUES:,} values once its aliases (*name) "
-                                 "are expanded; write the values out")
+                self.error(node, f"this file holds more than {MAX_VALUES:,} values (aliases, *name, counted each time "
+                                 "they are used); a report's files hold far fewer: split it, or write the values out")
                 self.too_many = True
             return False
         return True
@@ -77,7 +77,7 @@ def _describe(node: yaml.Node) -> str:
         return "a list"
     if node.tag == NULL:
         return "nothing (null)"
-    return f"{node.tag.rsplit(':', 1)[-1]} {node.value!r}"
+    return f"{node.tag.rsplit(':', 1)[-1]} {excerpt(node.value)}"
 
 
 class Str(Schema):
@@ -107,7 +107,7 @@ class Str(Schema):
             ctx.error(node, "empty text")
             return None
         if self.pattern and not self.pattern.fullmatch(value):
-            ctx.error(node, f"{value!r} is not valid here{': ' + self.hint if self.hint else ''}")
+            ctx.error(node, f"{excerpt(value)} is not valid here{': ' + self.hint if self.hint else ''}")
             return None
         if self.max_len and len(value) > self.max_len:
             ctx.error(node, f"text is {len(value)} characters long; the limit is {self.max_len}")
@@ -146,7 +146,7 @@ class Num(Schema):
             return None
         value = yaml.load(node.value, Loader=_Loader)
         if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
-            ctx.error(node, f"expected a finite number, found {node.value!r}")
+            ctx.error(node, f"expected a finite number, found {excerpt(node.value)}")
             return None
         return value
 
@@ -171,7 +171,7 @@ class Enum(Schema):
             near = difflib.get_close_matches(value, self.choices, n=1)
             ctx.error(
                 node,
-                f"unknown value {value!r}; expected one of: {', '.join(self.choices)}"
+                f"unknown value {excerpt(value)}; expected one of: {', '.join(self.choices)}"
                 + (f" (did you mean {near[0]!r}?)" if near else ""),
             )
             return None
@@ -209,6 +209,9 @@ def _mapping_pairs(node: yaml.MappingNode, ctx: Ctx) -> list[tuple[str, yaml.Nod
             ctx.error(key_node, f"keys must be plain text, found {_describe(key_node)}")
             continue
         key = key_node.value
+        if len(key) > 100:
+            ctx.error(key_node, f"a key of {len(key)} characters, {excerpt(key)}: keys are short names")
+            continue
         if key in seen:
             ctx.error(key_node, f"duplicate key '{key}' (first written on line {seen[key].start_mark.line + 1}); "
                                 "YAML would silently keep only the last one")
@@ -355,8 +358,17 @@ def load(text: str, path: str, schema: Schema, diags: Diagnostics) -> Any:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         diags.error(SourcePos(path, line, col), f"YAML syntax error: {problem}")
         return None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as a control character
+        at = int(getattr(exc, "position", 0) or 0)
+        line = text.count("\n", 0, at) + 1
+        col = at - text.rfind("\n", 0, at)
+        code = getattr(exc, "character", "")
+        shown = f"U+{ord(code):04X}" if isinstance(code, str) and code else f"U+{code:04X}" if code else "?"
+        diags.error(SourcePos(path, line, col), f"character {shown} is not allowed in YAML (a control character); "
+                                                "delete it")
+        return None
     except yaml.YAMLError as exc:
-        diags.error(SourcePos(path, 1, 1), f"YAML error: {str(exc)[:200]}")
+        diags.error(SourcePos(path, 1, 1), f"YAML error: {' '.join(str(exc).split())[:200]}")
         return None
     except RecursionError:
         diags.error(SourcePos(path, 1, 1), f"lists and mappings nested more than {MAX_DEPTH} deep")
