@@ -281,8 +281,13 @@ def source_refs(spec: ChartSpec) -> list[tuple[str, SourcePos]]:
 
 # ---------------------------------------------------------------- text layout
 
-def _value_label(point: Point, lang: ChartLanguage) -> str:
-    return lang.number(point.value) + (DERIVED_MARK if point.derived else "")
+def decimals(spec: ChartSpec) -> int:
+    """As many decimals as the chart's data has: none when every value is whole (640 teachers), else one."""
+    return 0 if all(float(p.value).is_integer() for s in spec.series for p in s.points) else 1
+
+
+def _value_label(point: Point, lang: ChartLanguage, places: int = 1) -> str:
+    return lang.number(point.value, places) + (DERIVED_MARK if point.derived else "")
 
 
 def _unit_label(spec: ChartSpec, lang: ChartLanguage) -> str:
@@ -390,7 +395,7 @@ def _labels(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> _L
         categories=tuple(wrap(c, max_em, fonts) for c in spec.categories[lang.tag]),
         unit=_unit_label(spec, lang),
         legend=tuple(s.label[lang.tag] for s in spec.series) if len(spec.series) > 1 else (),
-        values=tuple(tuple(_value_label(p, lang) for p in s.points) for s in spec.series),
+        values=tuple(tuple(_value_label(p, lang, decimals(spec)) for p in s.points) for s in spec.series),
     )
 
 
@@ -760,7 +765,7 @@ def csv_data(spec: ChartSpec, lang: ChartLanguage, unit_heading: str) -> bytes:
 def table(spec: ChartSpec, lang: ChartLanguage) -> dict[str, Any]:
     """The data table under a figure: columns, rows with the values as the language writes them."""
     columns = [spec.category_label[lang.tag]] + [s.label[lang.tag] for s in spec.series]
-    rows = [[category] + [_value_label(s.points[i], lang) for s in spec.series]
+    rows = [[category] + [_value_label(s.points[i], lang, decimals(spec)) for s in spec.series]
             for i, category in enumerate(spec.categories[lang.tag])]
     return {"columns": columns, "rows": rows, "unit": spec.unit[lang.tag]}
 

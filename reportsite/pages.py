@@ -68,12 +68,31 @@ def section_pages(ctx: Context, section: Section) -> Output:
         yield parallel_page(ctx, section, pair)
 
 
+def card_url(section: Section, lang: Language) -> str:
+    """The section page's title card, shown when the page is shared."""
+    return url_for(section, lang) + "card.png"
+
+
+def cards(ctx: Context) -> list[tuple[str, str, str, str, object, bool, str, str]]:
+    """Every title card to draw: (output path, heading, site name, symbol, font, right to left, language, accent)."""
+    from . import cards as card_stage
+
+    out = []
+    for lang in ctx.langs:
+        font = ctx.project.find("assets", card_stage.font_for(lang.script))
+        for section in ctx.order:
+            out.append((card_url(section, lang).lstrip("/"), ctx.heading(section, lang), ctx.report.site_name[lang.tag],
+                        ctx.report.symbol, font, lang.rtl, lang.search, ctx.report.accent or "#0b5cad"))
+    return out
+
+
 def section_page(ctx: Context, section: Section, lang: Language, index: int) -> tuple[str, bytes]:
     url = url_for(section, lang)
     body = section.bodies[lang.tag]
     title = ctx.heading(section, lang)
     meta, jsonld = cite.page_metadata(ctx, lang, section, url)
     view = ctx.base_view(lang, url, title, body.description, lambda o: url_for(section, o), meta=meta, jsonld=jsonld)
+    view["og_image"] = ctx.abs_url(card_url(section, lang))
     crumbs = []
     parent = section.parent
     while parent:

@@ -289,6 +289,12 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
                 old = write.read_manifest(stage)
                 writer = write.Writer(stage, old)
                 sized: list[str] = []  # pages showing a PDF's size, known once it is typeset
+                from . import cards as card_stage
+
+                todo = pages.cards(ctx)
+                share = -(-len(todo) // workers.count) if todo else 1
+                drawing_cards = [workers.get().submit(card_stage.draw_cards, todo[i:i + share], project.cache)
+                                 for i in range(0, len(todo), share)]
                 try:
                     for rel, data in pages.render_all(ctx):
                         writer.put(rel, data)
@@ -301,6 +307,9 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
                     if not diags.errors:
                         for rel, data in pages.render_drawn(ctx):
                             writer.put(rel, data)
+                        for future in drawing_cards:
+                            for rel, data in sorted(future.result().items()):
+                                writer.put(rel, data)
                         if typesetting is not None:
                             _typeset(ctx, project, diags, typesetting)
                     if typesetting is not None and not diags.errors:

@@ -117,7 +117,6 @@ def reader(tag: str, number_words: tuple[str, ...] = (), joiners: tuple[str, ...
         groups |= set(SPACES)
     groups -= decimals
     scales = _scales(locale)
-    months = _months(locale)
     words: dict[str, int] = {}
     for value, forms in enumerate(number_words):
         for form in forms.split("|"):
@@ -125,6 +124,8 @@ def reader(tag: str, number_words: tuple[str, ...] = (), joiners: tuple[str, ...
             if form:
                 words.setdefault(form, value)
                 words.setdefault(form[:1].upper() + form[1:], value)
+    # A number word wins over a month's abbreviation spelt the same: French "sept" is 7, not September.
+    months = {name: n for name, n in _months(locale).items() if name not in words}
     g = "".join(re.escape(c) for c in sorted(groups)) or r"\x00"
     d = "".join(re.escape(c) for c in sorted(decimals))
     number = rf"(?P<num>(?<![\d{d}])\d{{1,3}}(?:[{g}]\d{{3}})+(?!\d)|(?<![\d{d}])\d+)(?P<frac>[{d}]\d+)?"
@@ -149,8 +150,12 @@ def _canonical(whole: str, frac: str | None, scale: int, r: Reader) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def quantities(text: str, r: Reader) -> dict[str, str]:
-    """Quantity -> the text it was read from."""
+def quantities(text: str, r: Reader, article_one: bool = True) -> dict[str, str]:
+    """Quantity -> the text it was read from.
+
+    article_one: whether the word for 1 is a quantity. In many languages it is also the indefinite
+    article (un, une, una, ein): a source's "un" need not be one of anything, so the check does not
+    ask a translation to repeat it; a translation's "one" still matches a source's "1"."""
     found: dict[str, str] = {}
     for m in r.pattern.finditer(text):
         whole = m.group(0)
@@ -169,11 +174,13 @@ def quantities(text: str, r: Reader) -> dict[str, str]:
             scale = r.scales.get(re.sub(r"\s+", " ", unit).strip(SPACES), 1) if unit else 1
             found[_canonical(m.group("num"), m.group("frac"), scale, r)] = whole.strip()
         elif m.group("word") is not None:
-            found.setdefault(str(r.words[m.group("word")]), whole)
+            value = r.words[m.group("word")]
+            if value != 1 or article_one:
+                found.setdefault(str(value), whole)
     return found
 
 
 def missing(source: str, source_reader: Reader, target: str, target_reader: Reader) -> list[str]:
     """The source text's quantities that the target lacks, as written in the source."""
-    have, got = quantities(source, source_reader), quantities(target, target_reader)
+    have, got = quantities(source, source_reader, article_one=False), quantities(target, target_reader)
     return [have[k] for k in sorted(have) if k not in got]

@@ -29,7 +29,7 @@ from .languages import Language
 from .model import Block, Link, Section, Site
 from .parse import Refs
 from .project import Project
-from .typography import Quotes
+from .typography import Quotes, smart
 from .urls import Figure, Pair, Target, output_path, pairs, url_for
 
 PUBLISHED_ASSETS = (".css", ".js", ".svg", ".ico", ".png", ".woff2")
@@ -112,8 +112,12 @@ class Context:
         q = lang.quotes
         return Quotes(q[0], q[1], q[2], q[3], str(self.ui(lang).get("quote_space") or ""))
 
+    def typeset(self, text: str, lang: Language) -> str:
+        """A plain text (a title, a caption) with the language's quotation marks and apostrophes."""
+        return smart(text, self.quotes(lang))
+
     def heading(self, section: Section, lang: Language) -> str:
-        return labels.heading(section.title[lang.tag], section.label, self.report.scheme,
+        return labels.heading(self.typeset(section.title[lang.tag], lang), section.label, self.report.scheme,
                               self.ui(lang).get("headings") or {})
 
     def language_name(self, lang: Language, in_lang: Language) -> str:
@@ -240,9 +244,11 @@ class Context:
             where = self.where(lang, None if mode == "page" else section, mode, suffix)
             page = url_for(Figure(chart_id), lang)
             view = {
-                "id": f"fig-{number}", "number": number, "label": ui["figure"].format(n=number),
-                "title": spec.title[lang.tag], "caption": spec.caption[lang.tag], "alt": spec.alt[lang.tag],
-                "description": spec.description[lang.tag], "img": "/" + name, "img_dark": "/" + dark,
+                # In a column of a side-by-side page the row holds fig-N; the figure takes the column's suffix.
+                "id": f"fig-{number}{suffix}", "number": number, "label": ui["figure"].format(n=number),
+                "title": self.typeset(spec.title[lang.tag], lang), "caption": self.typeset(spec.caption[lang.tag], lang),
+                "alt": self.typeset(spec.alt[lang.tag], lang),
+                "description": self.typeset(spec.description[lang.tag], lang), "img": "/" + name, "img_dark": "/" + dark,
                 "width": width, "height": height, "page": "" if mode == "page" else page,
                 "csv": page + f"{chart_id}.{lang.tag}.csv",
                 "table": {**charts.table(spec, chart_lang),
@@ -288,15 +294,16 @@ class Context:
         notes = self.report.note_content.get(lang.tag, {})
         from .markdown import footnote_key
 
+        # In the order report.yaml declares them; the title (with the subtitle) is the cover's heading.
         fields = [{"key": f.key, "html": Markup(htmltext.inline(f.content[lang.tag], where))}
-                  for f in self.report.cover if f.key not in ("title", "subtitle")]
+                  for f in self.report.cover if f.key != "subtitle"]
         subtitle = self.report.field("subtitle")
         return {
             "symbol": self.report.symbol,
             "fields": fields,
-            "title": self.report.title(lang.tag),
-            "subtitle": subtitle.text[lang.tag] if subtitle else "",
-            "summary": self.report.summary.get(lang.tag, ""),
+            "title": self.typeset(self.report.title(lang.tag), lang),
+            "subtitle": self.typeset(subtitle.text[lang.tag], lang) if subtitle else "",
+            "summary": self.typeset(self.report.summary.get(lang.tag, ""), lang),
             "footnotes": Markup(htmltext.footnotes([(label, footnote_key(label), content)
                                                     for label, content in notes.items()], where)),
         }
@@ -344,7 +351,7 @@ class Context:
             "og_locale": lang.og_locale, "og_alternates": [o.og_locale for o in others],
             "og_image": "", "switch": switch, **self.chrome(lang),
             "home": url_for("home", lang), "full": url_for("full", lang),
-            "site_name": self.report.site_name[lang.tag], "symbol": self.report.symbol,
+            "site_name": self.typeset(self.report.site_name[lang.tag], lang), "symbol": self.report.symbol,
             "logo": self.asset_urls.get(self.report.logo, "") if self.report.logo else "",
             "brand_css": self.asset_urls.get("brand.css", ""),
             "pdf": {"href": pdf, "size": self.pdf_size(pdf, lang)} if pdf in self.products.pdfs else None,

@@ -364,8 +364,6 @@ def test_side_by_side_pages_for_every_pair(site):
             assert links, (tag, prefix)
 
 
-@pytest.mark.xfail(strict=True, reason="generator bug: on a side-by-side page the figure row and the figure of "
-                                       "each column all have the id fig-N (/work/notes/fixture-bugs.md, bug 1)")
 def test_side_by_side_pages_have_unique_ids(site):
     for prefix in site.spec.pairs.values():
         for slug in [*site.spec.slugs, "full"]:
