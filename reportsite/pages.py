@@ -9,10 +9,11 @@ Kinds that depend on one section (`section_pages`) are separate from those
 that need every section (the whole report), so that the preview can remake
 only what an edit touched.
 """
+
 from __future__ import annotations
 
 import html
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from markupsafe import Markup
 
@@ -20,20 +21,35 @@ from . import charts, cite
 from .languages import Language
 from .model import Section
 from .render import Context, Output, clip
+from .cards import Card
 from .urls import Figure, File, Pair, output_path, url_for
 
 
 def landing(ctx: Context) -> Output:
     report = ctx.report
     lang = report.source
-    view = ctx.base_view(lang, "/", " / ".join(report.title(o.tag) for o in ctx.langs),
-                         clip(report.summary.get(lang.tag) or report.title(lang.tag), 150),
-                         lambda o: url_for("home", o))
-    choices = [{"href": url_for("home", o), "lang": o.tag, "html_lang": o.html, "dir": o.dir, "script": o.script,
-                "name": o.name,
-                "title": report.title(o.tag),
-                "subtitle": report.field("subtitle").text[o.tag] if report.field("subtitle") else "",  # type: ignore[union-attr]
-                "intro": ctx.ui(o)["landing_intro"], "not_found": ctx.ui(o)["not_found_title"]} for o in ctx.langs]
+    view = ctx.base_view(
+        lang,
+        "/",
+        " / ".join(report.title(o.tag) for o in ctx.langs),
+        clip(report.summary.get(lang.tag) or report.title(lang.tag), 150),
+        lambda o: url_for("home", o),
+    )
+    choices = [
+        {
+            "href": url_for("home", o),
+            "lang": o.tag,
+            "html_lang": o.html,
+            "dir": o.dir,
+            "script": o.script,
+            "name": o.name,
+            "title": report.title(o.tag),
+            "subtitle": report.field("subtitle").text[o.tag] if report.field("subtitle") else "",  # type: ignore[union-attr]
+            "intro": ctx.ui(o)["landing_intro"],
+            "not_found": ctx.ui(o)["not_found_title"],
+        }
+        for o in ctx.langs
+    ]
     yield "index.html", ctx.render("landing.html", page=view, choices=choices, not_found=False)
     yield "404.html", ctx.render("landing.html", page={**view, "noindex": True}, choices=choices, not_found=True)
 
@@ -42,15 +58,35 @@ def home(ctx: Context) -> Output:
     for lang in ctx.langs:
         url = url_for("home", lang)
         meta, jsonld = cite.page_metadata(ctx, lang, None, url)
-        view = ctx.base_view(lang, url, ctx.report.title(lang.tag),
-                             clip(ctx.report.summary.get(lang.tag) or ctx.report.title(lang.tag)),
-                             lambda o: url_for("home", o), meta=meta, jsonld=jsonld)
-        figures = [{"href": url_for(Figure(chart), lang), "label": ctx.ui(lang)["figure"].format(n=n),
-                    "title": ctx.site.charts[chart].title[lang.tag]} for chart, n in ctx.refs.figures.items()]
-        yield output_path(url), ctx.render(
-            "home.html", page=view, cover=ctx.cover(lang), toc=ctx.toc(lang, None),
-            parallel=_parallel_links(ctx, lang, None),
-            figures=figures, citation=cite.report_view(ctx, lang))
+        view = ctx.base_view(
+            lang,
+            url,
+            ctx.report.title(lang.tag),
+            clip(ctx.report.summary.get(lang.tag) or ctx.report.title(lang.tag)),
+            lambda o: url_for("home", o),
+            meta=meta,
+            jsonld=jsonld,
+        )
+        figures = [
+            {
+                "href": url_for(Figure(chart), lang),
+                "label": ctx.ui(lang)["figure"].format(n=n),
+                "title": ctx.site.charts[chart].title[lang.tag],
+            }
+            for chart, n in ctx.refs.figures.items()
+        ]
+        yield (
+            output_path(url),
+            ctx.render(
+                "home.html",
+                page=view,
+                cover=ctx.cover(lang),
+                toc=ctx.toc(lang, None),
+                parallel=_parallel_links(ctx, lang, None),
+                figures=figures,
+                citation=cite.report_view(ctx, lang),
+            ),
+        )
 
 
 def _pair_for(ctx: Context, lang: Language, other: Language | None = None) -> Pair:
@@ -73,16 +109,27 @@ def card_url(section: Section, lang: Language) -> str:
     return url_for(section, lang) + "card.png"
 
 
-def cards(ctx: Context) -> list[tuple[str, str, str, str, object, bool, str, str]]:
+def cards(ctx: Context) -> list[Card]:
     """Every title card to draw: (output path, heading, site name, symbol, font, right to left, language, accent)."""
     from . import cards as card_stage
 
-    out = []
+    out: list[Card] = []
     for lang in ctx.langs:
         font = ctx.project.find("assets", card_stage.font_for(lang.script))
+        assert font is not None, "the theme has the title cards' fonts"
         for section in ctx.order:
-            out.append((card_url(section, lang).lstrip("/"), ctx.heading(section, lang), ctx.report.site_name[lang.tag],
-                        ctx.report.symbol, font, lang.rtl, lang.search, ctx.report.accent or "#0b5cad"))
+            out.append(
+                (
+                    card_url(section, lang).lstrip("/"),
+                    ctx.heading(section, lang),
+                    ctx.report.site_name[lang.tag],
+                    ctx.report.symbol,
+                    font,
+                    lang.rtl,
+                    lang.search,
+                    ctx.report.accent or "#0b5cad",
+                )
+            )
     return out
 
 
@@ -93,7 +140,7 @@ def section_page(ctx: Context, section: Section, lang: Language, index: int) -> 
     meta, jsonld = cite.page_metadata(ctx, lang, section, url)
     view = ctx.base_view(lang, url, title, body.description, lambda o: url_for(section, o), meta=meta, jsonld=jsonld)
     view["og_image"] = ctx.abs_url(card_url(section, lang))
-    crumbs = []
+    crumbs: list[dict[str, str]] = []
     parent = section.parent
     while parent:
         p = ctx.by_id[parent]
@@ -102,13 +149,19 @@ def section_page(ctx: Context, section: Section, lang: Language, index: int) -> 
     prev_s = ctx.order[index - 1] if index > 0 else None
     next_s = ctx.order[index + 1] if index + 1 < len(ctx.order) else None
     return output_path(url), ctx.render(
-        "section.html", page=view, heading=title, section_id=section.id, crumbs=crumbs,
-        children=[{"href": url_for(ctx.by_id[c], lang), "text": ctx.heading(ctx.by_id[c], lang)}
-                  for c in section.children],
+        "section.html",
+        page=view,
+        heading=title,
+        section_id=section.id,
+        crumbs=crumbs,
+        children=[
+            {"href": url_for(ctx.by_id[c], lang), "text": ctx.heading(ctx.by_id[c], lang)} for c in section.children
+        ],
         body=Markup(ctx.section_body(section, lang, "section")),
         prev={"href": url_for(prev_s, lang), "text": ctx.heading(prev_s, lang)} if prev_s else None,
         next={"href": url_for(next_s, lang), "text": ctx.heading(next_s, lang)} if next_s else None,
-        parallel=_parallel_links(ctx, lang, section), toc=ctx.toc(lang, section),
+        parallel=_parallel_links(ctx, lang, section),
+        toc=ctx.toc(lang, section),
     )
 
 
@@ -131,14 +184,33 @@ def full(ctx: Context) -> Output:
         parts = []
         for section in ctx.order:
             level = min(section.depth + 1, 6)
-            parts.append(f'<section class="part depth-{section.depth}" aria-labelledby="{section.id}">'
-                         f'<h{level} id="{section.id}">{html.escape(ctx.heading(section, lang))}</h{level}>'
-                         + ctx.section_body(section, lang, "full") + "</section>")
-        view = ctx.base_view(lang, url, ctx.ui(lang)["full_report_title"] + " · " + ctx.report.title(lang.tag),
-                             clip(ctx.report.summary.get(lang.tag) or ctx.report.title(lang.tag)),
-                             lambda o: url_for("full", o))
-        yield output_path(url), ctx.render("full.html", page=view, cover=ctx.cover(lang), toc=ctx.full_toc(lang),
-                                           body=Markup("".join(parts)), parallel=_parallel_links(ctx, lang, None))
+            parts.append(
+                f'<section class="part depth-{section.depth}" aria-labelledby="{section.id}">'
+                f'<h{level} id="{section.id}">{html.escape(ctx.heading(section, lang))}</h{level}>'
+                + ctx.section_body(section, lang, "full")
+                + "</section>"
+            )
+        meta, jsonld = cite.page_metadata(ctx, lang, None, url, whole=True)
+        view = ctx.base_view(
+            lang,
+            url,
+            ctx.ui(lang)["full_report_title"] + " · " + ctx.report.title(lang.tag),
+            clip(ctx.report.summary.get(lang.tag) or ctx.report.title(lang.tag)),
+            lambda o: url_for("full", o),
+            meta=meta,
+            jsonld=jsonld,
+        )
+        yield (
+            output_path(url),
+            ctx.render(
+                "full.html",
+                page=view,
+                cover=ctx.cover(lang),
+                toc=ctx.full_toc(lang),
+                body=Markup("".join(parts)),
+                parallel=_parallel_links(ctx, lang, None),
+            ),
+        )
 
 
 def parallel_page(ctx: Context, section: Section | None, pair: Pair, rows: str | None = None) -> tuple[str, bytes]:
@@ -146,22 +218,45 @@ def parallel_page(ctx: Context, section: Section | None, pair: Pair, rows: str |
     lang = pair.a
     url = url_for(section, pair) if section else url_for("full", pair)
     names = [ctx.heading(section, o) if section else ctx.ui(o)["full_report_title"] for o in (pair.a, pair.b)]
-    counterpart = (lambda o: url_for(section, o)) if section else (lambda o: url_for("full", o))
+
+    def counterpart(o: Language) -> str:
+        return url_for(section, o) if section else url_for("full", o)
+
     view = ctx.base_view(lang, url, " / ".join(names), ctx.ui(lang)["parallel_view"], counterpart, noindex=True)
-    columns = [{"lang": o.tag, "html_lang": o.html, "dir": o.dir, "script": o.script, "name": o.name, "heading": name,
-                "href": counterpart(o)} for o, name in zip((pair.a, pair.b), names)]
+    columns = [
+        {
+            "lang": o.tag,
+            "html_lang": o.html,
+            "dir": o.dir,
+            "script": o.script,
+            "name": o.name,
+            "heading": name,
+            "href": counterpart(o),
+        }
+        for o, name in zip((pair.a, pair.b), names)
+    ]
     if rows is None:
         if section is not None:
             rows = ctx.parallel_rows(section, pair)
         else:
             rows = "".join(ctx.parallel_heading_row(s, pair) + ctx.parallel_rows(s, pair) for s in ctx.order)
-    choices = [{"href": url_for(section, p) if section else url_for("full", p),
-                "text": f"{p.a.name} · {p.b.name}", "current": p == pair} for p in ctx.pairs]
+    choices = [
+        {
+            "href": url_for(section, p) if section else url_for("full", p),
+            "text": f"{p.a.name} · {p.b.name}",
+            "current": p == pair,
+        }
+        for p in ctx.pairs
+    ]
     pdf = url_for(File(f"{ctx.report.id}.{pair.key}.pdf"), pair)
     return output_path(url), ctx.render(
-        "parallel.html", page=view, columns=columns, rows_html=Markup(rows),
+        "parallel.html",
+        page=view,
+        columns=columns,
+        rows_html=Markup(rows),
         choices=choices if len(ctx.pairs) > 1 else [],
-        parallel_pdf={"href": pdf, "size": ctx.pdf_size(pdf, lang)} if pdf in ctx.products.pdfs else None)
+        parallel_pdf={"href": pdf, "size": ctx.pdf_size(pdf, lang)} if pdf in ctx.products.pdfs else None,
+    )
 
 
 def parallel_full(ctx: Context) -> Output:
@@ -173,8 +268,9 @@ def not_found(ctx: Context) -> Output:
     for lang in ctx.langs:
         url = url_for("404", lang)
         ui = ctx.ui(lang)
-        view = ctx.base_view(lang, url, ui["not_found_title"], ui["not_found_text"], lambda o: url_for("home", o),
-                             noindex=True)
+        view = ctx.base_view(
+            lang, url, ui["not_found_title"], ui["not_found_text"], lambda o: url_for("home", o), noindex=True
+        )
         yield output_path(url), ctx.render("404.html", page=view, toc=ctx.toc(lang, None))
 
 
@@ -195,14 +291,32 @@ def figures(ctx: Context) -> Output:
             links = _figure_links(ctx, chart_id, lang)
             meta, jsonld = cite.page_metadata(ctx, lang, section, url, figure=(chart_id, number))
             title = f"{ui['figure'].format(n=number)} {spec.title[lang.tag]}"
-            view = ctx.base_view(lang, url, title, clip(spec.caption[lang.tag]), lambda o: url_for(Figure(chart_id), o),
-                                 meta=meta, jsonld=jsonld)
+            view = ctx.base_view(
+                lang,
+                url,
+                title,
+                clip(spec.caption[lang.tag]),
+                lambda o, chart=chart_id: url_for(Figure(chart), o),  # type: ignore[misc]
+                meta=meta,
+                jsonld=jsonld,
+            )
             view["og_image"] = ctx.abs_url(links["png"])
-            yield output_path(url), ctx.render(
-                "figure-page.html", page=view, heading=title, figure=Markup(ctx.figure(chart_id, lang, "page")),
-                section={"href": url_for(section, lang) + f"#fig-{number}", "text": ctx.heading(section, lang)},
-                downloads=[{"href": links[k], "text": ui[f"download_{k}"], "kind": k} for k in ("svg", "png", "csv", "json")],
-                citation=cite.figure_citation(ctx, lang, number), toc=ctx.toc(lang, None))
+            yield (
+                output_path(url),
+                ctx.render(
+                    "figure-page.html",
+                    page=view,
+                    heading=title,
+                    figure=Markup(ctx.figure(chart_id, lang, "page")),
+                    section={"href": url_for(section, lang) + f"#fig-{number}", "text": ctx.heading(section, lang)},
+                    downloads=[
+                        {"href": links[k], "text": ui[f"download_{k}"], "kind": k}
+                        for k in ("svg", "png", "csv", "json")
+                    ],
+                    citation=cite.figure_citation(ctx, lang, number),
+                    toc=ctx.toc(lang, None),
+                ),
+            )
 
 
 def figure_files(ctx: Context) -> Output:
@@ -220,9 +334,17 @@ def figure_files(ctx: Context) -> Output:
             yield links["svg"].lstrip("/"), drawn["light"]
             yield links["png"].lstrip("/"), drawn["png"]
             yield links["csv"].lstrip("/"), charts.csv_data(spec, chart_lang, ctx.ui(lang)["unit_heading"])
-            yield links["json"].lstrip("/"), charts.metadata(spec, chart_lang, number, absolute,
-                                                             ctx.report.citation.licence,
-                                                             cite.figure_citation(ctx, lang, number))
+            yield (
+                links["json"].lstrip("/"),
+                charts.metadata(
+                    spec,
+                    chart_lang,
+                    number,
+                    absolute,
+                    ctx.report.citation.licence,
+                    cite.figure_citation(ctx, lang, number),
+                ),
+            )
         for lang in ctx.langs:
             light, dark = charts.image_names(chart_id, lang.tag, ctx.products.chart_keys[(chart_id, lang.tag)])
             drawn = ctx.products.chart_images[(chart_id, lang.tag)]
@@ -232,9 +354,10 @@ def figure_files(ctx: Context) -> Output:
 
 def seo(ctx: Context) -> Output:
     """sitemap.xml with every page and its alternates, robots.txt."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-             'xmlns:xhtml="http://www.w3.org/1999/xhtml">']
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
+    ]
 
     def entry(loc: str, alternates: list[tuple[str, str]]) -> None:
         lines.append(f"<url><loc>{html.escape(ctx.abs_url(loc))}</loc>")
@@ -265,7 +388,17 @@ def citations(ctx: Context) -> Output:
 
 
 # The pages of no one section, in the order they are made. The section pages come from section_pages.
-KINDS: list[Callable[[Context], Output]] = [landing, home, full, parallel_full, not_found, figures, citations, seo, assets]
+KINDS: list[Callable[[Context], Output]] = [
+    landing,
+    home,
+    full,
+    parallel_full,
+    not_found,
+    figures,
+    citations,
+    seo,
+    assets,
+]
 # What needs the charts' drawings: written once the drawing process is done.
 DRAWN_KINDS: list[Callable[[Context], Output]] = [figure_files]
 

@@ -28,7 +28,8 @@ def edit(path: Path, old: str, new: str) -> None:
 CHANGES = {
     "template": lambda c, t: edit(t / "section.html", '<article class="section">', '<article class="section text">'),
     "chart data": lambda c, t: edit(c / "charts" / "deficit-2018.yaml", "value: 3.9", "value: 3.8"),
-    "UI string": lambda c, t: (c / "ui").mkdir() or (c / "ui" / "en.yaml").write_text("copy_link: Copy the link\n"),
+    "UI string": lambda c, t: (c / "ui" / "en.yaml").write_text(
+        (c / "ui" / "en.yaml").read_text("utf-8") + "copy_link: Copy the link\n", "utf-8"),
     "report.yaml": lambda c, t: edit(c / "report.yaml", "en: First session", "en: First Session"),
     "content file": lambda c, t: edit(c / "sections" / "04-conclusions" / "body.en.md",
                                       "92. If successfully implemented", "92. If implemented successfully"),
