@@ -9,6 +9,7 @@ The same commands as the installed `reportsite`, with this folder as the project
 wherever it is run from. Exit codes: 0 success, 1 content errors (or warnings
 under --strict), 2 usage errors.
 """
+
 from __future__ import annotations
 
 import sys

@@ -22,10 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from reportsite.shard import parse_section  # noqa: E402
+
 from reportsite import charts, pipeline, render, status, validate  # noqa: E402
 from reportsite.errors import Diagnostics  # noqa: E402
 from reportsite.load import load_site  # noqa: E402
-from reportsite.shard import parse_section  # noqa: E402
 from reportsite.write import Writer  # noqa: E402
 
 

@@ -1,4 +1,5 @@
 """`python -m reportsite`: the same as the `reportsite` command."""
+
 import sys
 
 from .cli import main

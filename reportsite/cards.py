@@ -7,6 +7,7 @@ page's language, the same bytes every build, cached under a hash of what it
 shows. Drawn with Pillow, whose text layout (libraqm) shapes and orders
 Arabic and other complex scripts.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,8 +19,11 @@ from pathlib import Path
 SIZE = (1200, 630)
 MARGIN = 72
 # The theme's font for a script; others use the first (Latin, Cyrillic, Greek).
-FONT_BY_SCRIPT = {"Hans": "fonts/NotoSansSC-Regular.otf", "Hant": "fonts/NotoSansSC-Regular.otf",
-                  "Arab": "fonts/NotoSansArabic-Regular.ttf"}
+FONT_BY_SCRIPT = {
+    "Hans": "fonts/NotoSansSC-Regular.otf",
+    "Hant": "fonts/NotoSansSC-Regular.otf",
+    "Arab": "fonts/NotoSansArabic-Regular.ttf",
+}
 DEFAULT_FONT = "fonts/NotoSans-Regular.ttf"
 VERSION = "1"  # part of the cache key: change when the drawing changes
 
@@ -62,8 +66,15 @@ def draw(heading: str, site: str, symbol: str, font_path: str, rtl: bool, lang: 
     anchor = "ra" if rtl else "la"
     x = SIZE[0] - MARGIN if rtl else MARGIN
     small = _font(font_path, 34)
-    d.text((x, 80), f"{symbol} · {site}" if symbol else site, font=small, fill=accent, anchor=anchor,
-           direction=direction, language=lang)
+    d.text(
+        (x, 80),
+        f"{symbol} · {site}" if symbol else site,
+        font=small,
+        fill=accent,
+        anchor=anchor,
+        direction=direction,
+        language=lang,
+    )
     size = 64
     big = _font(font_path, size)
     lines = _wrap(d, heading, big, SIZE[0] - 2 * MARGIN, rtl, lang)
@@ -88,11 +99,13 @@ def _digest(path: Path) -> str:
 Card = tuple[str, str, str, str, Path, bool, str, str]  # output path, heading, site, symbol, font, rtl, lang, accent
 
 
-def card(heading: str, site: str, symbol: str, font_path: Path, rtl: bool, lang: str, accent: str,
-         cache: Path | None) -> bytes:
+def card(
+    heading: str, site: str, symbol: str, font_path: Path, rtl: bool, lang: str, accent: str, cache: Path | None
+) -> bytes:
     """The card, from the cache when it has been drawn with these texts, font and style before."""
-    key = hashlib.sha256("\0".join([VERSION, heading, site, symbol, str(rtl), lang, accent,
-                                    _digest(font_path)]).encode()).hexdigest()
+    key = hashlib.sha256(
+        "\0".join([VERSION, heading, site, symbol, str(rtl), lang, accent, _digest(font_path)]).encode()
+    ).hexdigest()
     file = cache / "cards" / f"{key}.png" if cache else None
     if file is not None and file.is_file():
         return file.read_bytes()
@@ -107,5 +120,7 @@ def card(heading: str, site: str, symbol: str, font_path: Path, rtl: bool, lang:
 
 def draw_cards(todo: list[Card], cache: Path | None) -> dict[str, bytes]:
     """The work of a worker process: every card of its share, by output path."""
-    return {rel: card(heading, site, symbol, font, rtl, lang, accent, cache)
-            for rel, heading, site, symbol, font, rtl, lang, accent in todo}
+    return {
+        rel: card(heading, site, symbol, font, rtl, lang, accent, cache)
+        for rel, heading, site, symbol, font, rtl, lang, accent in todo
+    }

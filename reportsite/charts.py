@@ -30,6 +30,7 @@ a character the first lacks comes from the next), text as paths; matplotlib
 3.11 shapes and orders Arabic and other complex scripts itself (libraqm).
 matplotlib is imported only when a chart is not in the cache.
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,11 +41,12 @@ import io
 import json
 import os
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostics, SourcePos
 from .yamlschema import Ctx, Dict, Enum, List, Map, Num, Schema, Str, load, pos_of
@@ -74,13 +76,26 @@ STYLE: dict[str, Any] = {
     "bar_span": 0.72,  # share of a category's slot taken by its bars
     "hatch": "///",  # derived values: outlined and hatched, as estimates
     "schemes": {
-        "light": {"background": "#ffffff", "text": "#1b1f24", "grid": "#d0d5db",
-                  "series": ["#0b5cad", "#d97706", "#6b7785"]},
-        "dark": {"background": "#16191d", "text": "#e6e9ed", "grid": "#3a4048",
-                 "series": ["#7db4f0", "#f2b04a", "#aab4be"]},
+        "light": {
+            "background": "#ffffff",
+            "text": "#1b1f24",
+            "grid": "#d0d5db",
+            "series": ["#0b5cad", "#d97706", "#6b7785"],
+        },
+        "dark": {
+            "background": "#16191d",
+            "text": "#e6e9ed",
+            "grid": "#3a4048",
+            "series": ["#7db4f0", "#f2b04a", "#aab4be"],
+        },
     },
-    "rc": {"svg.fonttype": "path", "svg.hashsalt": "reportsite-charts", "svg.id": None,
-           "axes.unicode_minus": True, "hatch.linewidth": 1.2},
+    "rc": {
+        "svg.fonttype": "path",
+        "svg.hashsalt": "reportsite-charts",
+        "svg.id": None,
+        "axes.unicode_minus": True,
+        "hatch.linewidth": 1.2,
+    },
 }
 SCHEMES = ("light", "dark")
 HASH_LEN = 8
@@ -121,8 +136,10 @@ class ChartSpec:
 
     def paragraphs(self) -> list[str]:
         """The source paragraphs' ids, in reading order of their numbers."""
+
         def order(pid: str) -> tuple[int, int, str]:
             return (0, int(pid[5:]), "") if pid.startswith("para-") else (1, int(pid.rsplit("-", 1)[1]), pid)
+
         return sorted({p.paragraph for s in self.series for p in s.points}, key=order)
 
 
@@ -140,8 +157,12 @@ class ChartLanguage:
         from .languages import language
 
         lang = language(self.tag)
-        text = format_decimal(value, format="#,##0." + "0" * decimals if decimals else "#,##0", locale=lang.locale,
-                              numbering_system="default")
+        text = format_decimal(
+            value,
+            format="#,##0." + "0" * decimals if decimals else "#,##0",
+            locale=lang.locale,
+            numbering_system="default",
+        )
         if self.group:
             # A space between digit groups must not break: a no-break space.
             text = text.replace(lang.group, "\u00a0" if self.group == " " else self.group)
@@ -149,6 +170,7 @@ class ChartLanguage:
 
 
 # ---------------------------------------------------------------- loading
+
 
 class _Located(Schema):
     """The inner value with its own position: list items carry none otherwise."""
@@ -168,16 +190,22 @@ def _schema(languages: tuple[str, ...]) -> Map:
     point = Map(
         {
             "value": Num(),
-            "source": Str(pattern=SOURCE.pattern, hint="write para-N, N being the report's paragraph number "
-                                                       "(p-SECTION-N for the Nth paragraph of a section without numbers)"),
+            "source": Str(
+                pattern=SOURCE.pattern,
+                hint="write para-N, N being the report's paragraph number "
+                "(p-SECTION-N for the Nth paragraph of a section without numbers)",
+            ),
             "derived": per_lang("derived"),
         },
         required=("value", "source"),
         name="point",
     )
     series = Map(
-        {"id": Str(pattern=ID, max_len=64, hint="lowercase letters, digits and hyphens"), "label": per_lang("label"),
-         "points": List(point, min_items=1)},
+        {
+            "id": Str(pattern=ID, max_len=64, hint="lowercase letters, digits and hyphens"),
+            "label": per_lang("label"),
+            "points": List(point, min_items=1),
+        },
         required=("id", "label", "points"),
         name="series",
     )
@@ -213,26 +241,36 @@ def load_chart(text: str, shown: str, stem: str, report: Report, diags: Diagnost
     cats = data["categories"]
     count = len(cats[languages[0]])
     if count > MAX_CATEGORIES:
-        diags.error(pos_of(data, "categories"), f"{count} categories; a chart has at most {MAX_CATEGORIES}: "
-                                                "split it, or give the full data as a table")
+        diags.error(
+            pos_of(data, "categories"),
+            f"{count} categories; a chart has at most {MAX_CATEGORIES}: split it, or give the full data as a table",
+        )
     if len(data["series"]) > MAX_SERIES:
         diags.error(pos_of(data, "series"), f"{len(data['series'])} series; a chart has at most {MAX_SERIES}")
     for lang in languages[1:]:
         if len(cats[lang]) != count:
-            diags.error(pos_of(cats, lang), f"{len(cats[lang])} categories in '{lang}' but {count} in "
-                                            f"'{languages[0]}'; each language needs the same categories")
+            diags.error(
+                pos_of(cats, lang),
+                f"{len(cats[lang])} categories in '{lang}' but {count} in "
+                f"'{languages[0]}'; each language needs the same categories",
+            )
     seen: set[str] = set()
     for s in data["series"]:
         if s["id"] in seen:
             diags.error(pos_of(s, "id"), f"duplicate series id '{s['id']}'")
         seen.add(s["id"])
         if len(s["points"]) != count:
-            diags.error(pos_of(s, "points"), f"series '{s['id']}' has {len(s['points'])} point"
-                                             f"{'s' * (len(s['points']) != 1)} but there are {count} categories")
+            diags.error(
+                pos_of(s, "points"),
+                f"series '{s['id']}' has {len(s['points'])} point"
+                f"{'s' * (len(s['points']) != 1)} but there are {count} categories",
+            )
         for p in s["points"]:
             if abs(p["value"]) > MAX_VALUE:
-                diags.error(pos_of(p, "value"), f"value beyond ±{MAX_VALUE:.0e}: state the unit in thousands or "
-                                                "millions instead")
+                diags.error(
+                    pos_of(p, "value"),
+                    f"value beyond ±{MAX_VALUE:.0e}: state the unit in thousands or millions instead",
+                )
     if data["type"] in MULTI_SERIES_TYPES and len(data["series"]) < 2:
         diags.error(pos_of(data, "type"), f"a {data['type']} chart needs at least two series; use 'bar' for one")
     if diags.errors > before:
@@ -266,7 +304,8 @@ def load_chart(text: str, shown: str, stem: str, report: Report, diags: Diagnost
         caption=_texts(data["caption"], languages),
         alt=_texts(data["alt"], languages),
         description=_texts(data["description"], languages),
-        category_label=_texts(data["category_label"], languages) if "category_label" in data
+        category_label=_texts(data["category_label"], languages)
+        if "category_label" in data
         else {lang: "" for lang in languages},
         categories={lang: tuple(c for c, _ in cats[lang]) for lang in languages},
         category_pos={lang: tuple(p for _, p in cats[lang]) for lang in languages},
@@ -280,6 +319,7 @@ def source_refs(spec: ChartSpec) -> list[tuple[str, SourcePos]]:
 
 
 # ---------------------------------------------------------------- text layout
+
 
 def decimals(spec: ChartSpec) -> int:
     """As many decimals as the chart's data has: none when every value is whole (640 teachers), else one."""
@@ -317,7 +357,7 @@ def _em(ch: str, fonts: tuple[Path, ...]) -> float:
     for font, cmap in zip(_fonts(fonts), _charmaps(fonts)):
         if ord(ch) in cmap:
             glyph = font.load_char(ord(ch), flags=LoadFlags.NO_SCALE)
-            return float(glyph.horiAdvance) / font.units_per_EM
+            return float(glyph.horiAdvance) / float(font.units_per_EM)
     return 1.0
 
 
@@ -407,8 +447,11 @@ def check_glyphs(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...], 
         missing = sorted({ch for ch in text if ch not in "\n\u00a0\u202f" and not any(ord(ch) in m for m in maps)})
         if missing:
             chars = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing[:10])
-            diags.error(pos, f"the chart fonts ({', '.join(p.name for p in fonts)}) have no glyph for {chars}; "
-                             "it would be drawn as a box: use other characters, or add a font to the theme")
+            diags.error(
+                pos,
+                f"the chart fonts ({', '.join(p.name for p in fonts)}) have no glyph for {chars}; "
+                "it would be drawn as a box: use other characters, or add a font to the theme",
+            )
             ok = False
     return ok
 
@@ -426,6 +469,7 @@ def _register(fonts: tuple[Path, ...]) -> tuple[str, ...]:
 
 
 # ---------------------------------------------------------------- drawing
+
 
 def _value_ticks(low: float, high: float) -> list[float]:
     from matplotlib.ticker import MaxNLocator
@@ -462,7 +506,7 @@ def draw(spec: ChartSpec, lang: ChartLanguage, scheme: str, fonts: tuple[Path, .
     labels = _labels(spec, lang, fonts)
     width_pt, height_pt = STYLE["size_pt"]
     fig = Figure(figsize=(width_pt / 72, height_pt / 72), facecolor=background, layout="constrained")
-    fig.get_layout_engine().set(w_pad=6 / 72, h_pad=6 / 72)  # keep labels off the image's edge
+    fig.get_layout_engine().set(w_pad=6 / 72, h_pad=6 / 72)  # type: ignore[union-attr, call-arg]  # labels off the edge
     ax = fig.add_subplot()
     ax.set_facecolor(background)
     horizontal = spec.type == "horizontal-bar"
@@ -515,21 +559,42 @@ def draw(spec: ChartSpec, lang: ChartLanguage, scheme: str, fonts: tuple[Path, .
             for x, p, t in zip(positions, s.points, texts):
                 # Labels of lines that meet would overlap: the top point's goes above, the others' below.
                 top = p.value >= max(row[x] for row in values)
-                ax.annotate(t, (x, p.value), xytext=(0, 9 if top else -9), textcoords="offset points", ha="center",
-                            va="bottom" if top else "top", fontproperties=value_font, color=text_colour)
+                ax.annotate(
+                    t,
+                    (x, p.value),
+                    xytext=(0, 9 if top else -9),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom" if top else "top",
+                    fontproperties=value_font,
+                    color=text_colour,
+                )
     elif spec.type == "stacked-bar":
         up, down = [0.0] * n_cats, [0.0] * n_cats
         for s, colour, texts in zip(spec.series, series_colours, labels.values):
             base = [up[i] if p.value >= 0 else down[i] for i, p in enumerate(s.points)]
-            bars = ax.bar(positions, [p.value for p in s.points], STYLE["bar_span"] * 0.8, bottom=base,
-                          color=colour, edgecolor=background, linewidth=1)
+            bars = ax.bar(
+                positions,
+                [p.value for p in s.points],
+                STYLE["bar_span"] * 0.8,
+                bottom=base,
+                color=colour,
+                edgecolor=background,
+                linewidth=1,
+            )
             _mark_derived(bars, s, colour, background)
             for bar, p, t in zip(bars, s.points, texts):
                 if abs(p.value) < 0.07 * span:
                     continue  # too thin to hold its label; the table under the figure has it
-                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, t, ha="center",
-                        va="center", fontproperties=value_font,
-                        color=text_colour if p.derived else _readable_on(colour))
+                ax.text(
+                    bar.get_x() + bar.get_width() / 2,
+                    bar.get_y() + bar.get_height() / 2,
+                    t,
+                    ha="center",
+                    va="center",
+                    fontproperties=value_font,
+                    color=text_colour if p.derived else _readable_on(colour),
+                )
             for i, p in enumerate(s.points):
                 if p.value >= 0:
                     up[i] += p.value
@@ -541,16 +606,28 @@ def draw(spec: ChartSpec, lang: ChartLanguage, scheme: str, fonts: tuple[Path, .
             offset = (k - (n_series - 1) / 2) * width
             where = [x + offset for x in positions]
             heights = [p.value for p in s.points]
-            bars = (ax.barh(where, heights, width * 0.92, color=colour) if horizontal
-                    else ax.bar(where, heights, width * 0.92, color=colour))
+            bars = (
+                ax.barh(where, heights, width * 0.92, color=colour)
+                if horizontal
+                else ax.bar(where, heights, width * 0.92, color=colour)
+            )
             _mark_derived(bars, s, colour, background)
             ax.bar_label(bars, labels=list(texts), padding=4, fontproperties=value_font, color=text_colour)
 
     if labels.legend:
         handles = [Patch(facecolor=c, edgecolor=c) for c in series_colours]
-        fig.legend(handles, list(labels.legend), loc="outside upper left", ncols=n_series, frameon=False,
-                   prop=font("legend"), labelcolor=text_colour, handlelength=1.2, handleheight=1.0,
-                   columnspacing=1.6)
+        fig.legend(
+            handles,
+            list(labels.legend),
+            loc="outside upper left",
+            ncols=n_series,
+            frameon=False,
+            prop=font("legend"),
+            labelcolor=text_colour,
+            handlelength=1.2,
+            handleheight=1.0,
+            columnspacing=1.6,
+        )
     return fig
 
 
@@ -565,7 +642,7 @@ def _mark_derived(bars: Any, series: Series, colour: str, background: str) -> No
 
 
 def _readable_on(colour: str) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
     return "#000000" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "#ffffff"
 
 
@@ -581,8 +658,19 @@ def _rc() -> Iterator[None]:
 
 _STYLE_ATTR = re.compile(rb' style="([^"]*)"')
 _STYLE_ELEMENT = re.compile(rb"<style[^>]*>\*\{([^}]*)\}</style>")
-PRESENTATION = {b"fill", b"stroke", b"stroke-width", b"stroke-linecap", b"stroke-linejoin", b"stroke-opacity",
-                b"fill-opacity", b"opacity", b"stroke-dasharray", b"stroke-dashoffset", b"stroke-miterlimit"}
+PRESENTATION = {
+    b"fill",
+    b"stroke",
+    b"stroke-width",
+    b"stroke-linecap",
+    b"stroke-linejoin",
+    b"stroke-opacity",
+    b"fill-opacity",
+    b"opacity",
+    b"stroke-dasharray",
+    b"stroke-dashoffset",
+    b"stroke-miterlimit",
+}
 
 
 def _presentation_attributes(svg: bytes) -> bytes:
@@ -592,6 +680,7 @@ def _presentation_attributes(svg: bytes) -> bytes:
     'self'), which blocks style attributes and <style> elements; SVG's
     presentation attributes say the same and are not styles.
     """
+
     def attrs(declarations: bytes) -> bytes:
         out = []
         for decl in declarations.split(b";"):
@@ -608,11 +697,9 @@ def _presentation_attributes(svg: bytes) -> bytes:
     match = _STYLE_ELEMENT.search(svg)
     if match:
         root_attrs = attrs(match.group(1))  # "*{…}": inherited from the root instead
-        svg = svg[:match.start()] + svg[match.end():]
+        svg = svg[: match.start()] + svg[match.end() :]
     svg = _STYLE_ATTR.sub(lambda m: attrs(m.group(1)), svg)
     return svg.replace(b"<svg ", b"<svg" + root_attrs + b" ", 1)
-
-
 
 
 def render(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> dict[str, bytes]:
@@ -638,6 +725,7 @@ def render(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> dic
 
 
 # ---------------------------------------------------------------- the drawing process and its cache
+
 
 @lru_cache(maxsize=4)
 def _renderer_digest(fonts: tuple[Path, ...]) -> str:
@@ -667,7 +755,11 @@ def cache_key(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> 
 def _read_cache(file: Path) -> dict[str, bytes] | None:
     try:
         stored = json.loads(file.read_text(encoding="utf-8"))
-        return {"light": stored["light"].encode(), "dark": stored["dark"].encode(), "png": base64.b64decode(stored["png"])}
+        return {
+            "light": stored["light"].encode(),
+            "dark": stored["dark"].encode(),
+            "png": base64.b64decode(stored["png"]),
+        }
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # no entry, or a damaged one: drawn again and overwritten
 
@@ -675,8 +767,16 @@ def _read_cache(file: Path) -> dict[str, bytes] | None:
 def _write_cache(file: Path, drawn: dict[str, bytes]) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
     tmp = file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"light": drawn["light"].decode(), "dark": drawn["dark"].decode(),
-                               "png": base64.b64encode(drawn["png"]).decode()}), encoding="utf-8")
+    tmp.write_text(
+        json.dumps(
+            {
+                "light": drawn["light"].decode(),
+                "dark": drawn["dark"].decode(),
+                "png": base64.b64encode(drawn["png"]).decode(),
+            }
+        ),
+        encoding="utf-8",
+    )
     os.replace(tmp, file)  # atomic: a parallel build never reads half a file
 
 
@@ -684,8 +784,9 @@ Drawn = dict[tuple[str, str], dict[str, bytes]]  # (chart id, language) -> light
 Keys = dict[tuple[str, str], str]  # (chart id, language) -> cache key
 
 
-def cached(specs: list[ChartSpec], langs: list[ChartLanguage], fonts: tuple[Path, ...],
-           cache_dir: Path | None) -> tuple[Keys, Drawn, list[tuple[ChartSpec, ChartLanguage]]]:
+def cached(
+    specs: list[ChartSpec], langs: list[ChartLanguage], fonts: tuple[Path, ...], cache_dir: Path | None
+) -> tuple[Keys, Drawn, list[tuple[ChartSpec, ChartLanguage]]]:
     """Every chart's key, what the cache holds already, and what is left to draw. No matplotlib."""
     keys: Keys = {}
     found: Drawn = {}
@@ -701,8 +802,9 @@ def cached(specs: list[ChartSpec], langs: list[ChartLanguage], fonts: tuple[Path
     return keys, found, todo
 
 
-def draw_charts(todo: list[tuple[ChartSpec, ChartLanguage]], fonts: tuple[Path, ...],
-                cache_dir: Path | None) -> tuple[Drawn, list[Any]]:
+def draw_charts(
+    todo: list[tuple[ChartSpec, ChartLanguage]], fonts: tuple[Path, ...], cache_dir: Path | None
+) -> tuple[Drawn, list[Any]]:
     """Draw what the cache lacks (the work of the drawing process): the images and the diagnostics."""
     diags = Diagnostics()
     out: Drawn = {}
@@ -718,6 +820,7 @@ def draw_charts(todo: list[tuple[ChartSpec, ChartLanguage]], fonts: tuple[Path, 
 
 
 # ---------------------------------------------------------------- data files and page data
+
 
 def image_names(chart_id: str, tag: str, key: str) -> tuple[str, str]:
     """The light and dark images a page shows: charts/<id>.<lang>.<hash>.svg, cached by readers for a year.
@@ -765,19 +868,25 @@ def csv_data(spec: ChartSpec, lang: ChartLanguage, unit_heading: str) -> bytes:
 def table(spec: ChartSpec, lang: ChartLanguage) -> dict[str, Any]:
     """The data table under a figure: columns, rows with the values as the language writes them."""
     columns = [spec.category_label[lang.tag]] + [s.label[lang.tag] for s in spec.series]
-    rows = [[category] + [_value_label(s.points[i], lang, decimals(spec)) for s in spec.series]
-            for i, category in enumerate(spec.categories[lang.tag])]
+    rows = [
+        [category] + [_value_label(s.points[i], lang, decimals(spec)) for s in spec.series]
+        for i, category in enumerate(spec.categories[lang.tag])
+    ]
     return {"columns": columns, "rows": rows, "unit": spec.unit[lang.tag]}
 
 
 def derived_notes(spec: ChartSpec, tag: str, pattern: str) -> list[str]:
-    return [pattern.format(mark=DERIVED_MARK, series=s.label[tag], category=spec.categories[tag][i],
-                           text=p.derived[tag])
-            for s in spec.series for i, p in enumerate(s.points) if p.derived]
+    return [
+        pattern.format(mark=DERIVED_MARK, series=s.label[tag], category=spec.categories[tag][i], text=p.derived[tag])
+        for s in spec.series
+        for i, p in enumerate(s.points)
+        if p.derived
+    ]
 
 
-def metadata(spec: ChartSpec, lang: ChartLanguage, number: int, links: dict[str, str], licence: str,
-             citation: str) -> bytes:
+def metadata(
+    spec: ChartSpec, lang: ChartLanguage, number: int, links: dict[str, str], licence: str, citation: str
+) -> bytes:
     """The figure's JSON: what it shows, where each value comes from, how the derived ones were obtained."""
     data = {
         "id": spec.id,
@@ -789,12 +898,22 @@ def metadata(spec: ChartSpec, lang: ChartLanguage, number: int, links: dict[str,
         "unit": spec.unit[lang.tag],
         "type": spec.type,
         "categories": list(spec.categories[lang.tag]),
-        "series": [{
-            "id": s.id, "label": s.label[lang.tag],
-            "values": [{"category": spec.categories[lang.tag][i], "value": p.value, "source": p.paragraph,
-                        **({"derived": p.derived[lang.tag]} if p.derived else {})}
-                       for i, p in enumerate(s.points)],
-        } for s in spec.series],
+        "series": [
+            {
+                "id": s.id,
+                "label": s.label[lang.tag],
+                "values": [
+                    {
+                        "category": spec.categories[lang.tag][i],
+                        "value": p.value,
+                        "source": p.paragraph,
+                        **({"derived": p.derived[lang.tag]} if p.derived else {}),
+                    }
+                    for i, p in enumerate(s.points)
+                ],
+            }
+            for s in spec.series
+        ],
         "source_paragraphs": spec.paragraphs(),
         "citation": citation,
         "licence": licence,

@@ -6,6 +6,7 @@ Output: diagnostics on stderr, a summary on stdout, and the exit code:
 130 after Ctrl-C, 143 after SIGTERM. A content problem never shows a
 traceback; a bug in this tool may.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,28 +52,46 @@ def _jobs(text: str) -> int:
 
 
 def parser(prog: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description="Build a multilingual report site.",
-                                formatter_class=argparse.RawDescriptionHelpFormatter, epilog="commands:\n" + USAGE)
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Build a multilingual report site.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="commands:\n" + USAGE,
+    )
     p.add_argument("command", nargs="?", default="build", choices=COMMANDS, metavar="command")
     p.add_argument("args", nargs="*", help="the command's arguments (see below)")
     p.add_argument("--version", action="version", version=f"reportsite {__version__}")
     p.add_argument("--out", type=Path, default=None, metavar="DIR", help="output directory (default: site/)")
     p.add_argument("--content", type=Path, default=None, metavar="DIR", help="content directory (default: content/)")
-    p.add_argument("--cache", type=Path, default=None, metavar="DIR", help="build cache (default: .cache/); safe to delete")
+    p.add_argument(
+        "--cache", type=Path, default=None, metavar="DIR", help="build cache (default: .cache/); safe to delete"
+    )
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--port", type=int, default=8000, help="serve: port on 127.0.0.1 (default 8000)")
     p.add_argument("--no-search", action="store_true", help="skip the search index (faster previews)")
     p.add_argument("--no-pdf", action="store_true", help="skip the PDFs (faster previews)")
-    p.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="processes drawing the charts, 1 to 64 (default: one per core)")
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="processes drawing the charts, 1 to 64 (default: one per core)",
+    )
     p.add_argument("--lang", default=None, metavar="TAG", help="confirm, xliff export: one target language")
-    p.add_argument("--languages", default=None, metavar="TAGS", help="new: the report's languages, source first (fr,en)")
+    p.add_argument(
+        "--languages", default=None, metavar="TAGS", help="new: the report's languages, source first (fr,en)"
+    )
     p.add_argument("--title", default=None, help="new: the report's title")
     p.add_argument("--section", default=None, metavar="ID", help="xliff export: one section (and its subsections)")
     which = p.add_mutually_exclusive_group()
-    which.add_argument("--missing", action="store_const", const="missing", dest="which", help="xliff: untranslated units")
+    which.add_argument(
+        "--missing", action="store_const", const="missing", dest="which", help="xliff: untranslated units"
+    )
     which.add_argument("--stale", action="store_const", const="stale", dest="which", help="xliff: units to review")
     which.add_argument("--all", action="store_const", const="all", dest="which", help="xliff: every unit (default)")
-    p.add_argument("-o", "--output", type=Path, default=None, metavar="FILE", help="xliff, tmx, glossary: the file to write")
+    p.add_argument(
+        "-o", "--output", type=Path, default=None, metavar="FILE", help="xliff, tmx, glossary: the file to write"
+    )
     return p
 
 
@@ -121,15 +140,24 @@ def run(args: argparse.Namespace, project: Project, out: Path, prog: str) -> int
         result = pipeline.check(project)
         print_diagnostics(result.diagnostics)
         failed = result.diagnostics.errors or (args.strict and result.diagnostics.warnings)
-        print(f"{result.diagnostics.summary()}; {'check failed' if failed else 'content is valid'}",
-              file=sys.stderr if failed else sys.stdout)
+        print(
+            f"{result.diagnostics.summary()}; {'check failed' if failed else 'content is valid'}",
+            file=sys.stderr if failed else sys.stdout,
+        )
         return 1 if failed else 0
     if command == "build":
         if args.args:
             return _usage(prog, f"build takes no argument, got {' '.join(args.args)!r}")
         try:
-            result = pipeline.build(project, out, strict=args.strict, search=not args.no_search, pdf=not args.no_pdf,
-                                    jobs=args.jobs, on_wait=lambda line: print(line, file=sys.stderr, flush=True))
+            result = pipeline.build(
+                project,
+                out,
+                strict=args.strict,
+                search=not args.no_search,
+                pdf=not args.no_pdf,
+                jobs=args.jobs,
+                on_wait=lambda line: print(line, file=sys.stderr, flush=True),
+            )
         except pipeline.UsageError as exc:
             return _usage(prog, str(exc))
         print_diagnostics(result.diagnostics)

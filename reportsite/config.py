@@ -10,6 +10,7 @@ label scheme, whether paragraphs are numbered, its branding and the data a
 citation needs. A second kind of document needs another report.yaml, not
 another version of the code.
 """
+
 from __future__ import annotations
 
 import re
@@ -42,34 +43,51 @@ def _texts(name: str) -> Dict:
 
 
 def schema() -> Map:
-    return Map({
-        "id": Str(pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens"),
-        "symbol": Str(max_len=100),
-        "languages": List(_Located(Str(max_len=20)), min_items=1),
-        "base_url": Str(pattern=r"https://[A-Za-z0-9.-]+(:\d+)?", hint="an https:// origin without a path or slash"),
-        "labels": Enum(*SCHEMES),
-        "numbered_paragraphs": Bool(),
-        "number_grouping": Dict(Str(allow_empty=True, max_len=3), name="number_grouping"),
-        "site": Map({
-            "name": _texts("site name"),
-            "organization": _texts("organization"),
-            "logo": Str(pattern=r"[A-Za-z0-9][A-Za-z0-9._/-]*\.(svg|png)", hint="a file in assets/, such as logo.svg"),
-            "accent": Str(pattern=r"#[0-9a-fA-F]{6}", hint="a colour such as #0b5cad"),
-        }, required=("name",), name="site"),
-        "cover": Dict(_texts("cover field"), key=Str(pattern=FIELD, hint="a name such as title or session"),
-                      name="cover"),
-        "summary": _texts("summary"),
-        "notes": Dict(Dict(Str(), name="notes"), name="notes"),
-        "citation": Map({
-            "author": _texts("author"),
-            "publisher": _texts("publisher"),
-            "place": _texts("place"),
-            "issued": Str(pattern=ISSUED.pattern, hint="a year or a date: 2019, 2019-03, 2019-03-14"),
-            "doi": Str(pattern=r"10\.\d{4,9}/\S+", hint="a DOI such as 10.18356/abc"),
-            "isbn": Str(pattern=r"(97[89][- ]?)?\d{1,5}[- ]?\d+[- ]?\d+[- ]?[\dX]", hint="an ISBN"),
-            "licence": Str(max_len=200),
-        }, required=("author", "issued"), name="citation"),
-    }, required=("languages", "base_url", "site", "cover", "citation"), name="report.yaml")
+    return Map(
+        {
+            "id": Str(pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens"),
+            "symbol": Str(max_len=100),
+            "languages": List(_Located(Str(max_len=20)), min_items=1),
+            "base_url": Str(
+                pattern=r"https://[A-Za-z0-9.-]+(:\d+)?", hint="an https:// origin without a path or slash"
+            ),
+            "labels": Enum(*SCHEMES),
+            "numbered_paragraphs": Bool(),
+            "number_grouping": Dict(Str(allow_empty=True, max_len=3), name="number_grouping"),
+            "site": Map(
+                {
+                    "name": _texts("site name"),
+                    "organization": _texts("organization"),
+                    "logo": Str(
+                        pattern=r"[A-Za-z0-9][A-Za-z0-9._/-]*\.(svg|png)", hint="a file in assets/, such as logo.svg"
+                    ),
+                    "accent": Str(pattern=r"#[0-9a-fA-F]{6}", hint="a colour such as #0b5cad"),
+                },
+                required=("name",),
+                name="site",
+            ),
+            "cover": Dict(
+                _texts("cover field"), key=Str(pattern=FIELD, hint="a name such as title or session"), name="cover"
+            ),
+            "summary": _texts("summary"),
+            "notes": Dict(Dict(Str(), name="notes"), name="notes"),
+            "citation": Map(
+                {
+                    "author": _texts("author"),
+                    "publisher": _texts("publisher"),
+                    "place": _texts("place"),
+                    "issued": Str(pattern=ISSUED.pattern, hint="a year or a date: 2019, 2019-03, 2019-03-14"),
+                    "doi": Str(pattern=r"10\.\d{4,9}/\S+", hint="a DOI such as 10.18356/abc"),
+                    "isbn": Str(pattern=r"(97[89][- ]?)?\d{1,5}[- ]?\d+[- ]?\d+[- ]?[\dX]", hint="an ISBN"),
+                    "licence": Str(max_len=200),
+                },
+                required=("author", "issued"),
+                name="citation",
+            ),
+        },
+        required=("languages", "base_url", "site", "cover", "citation"),
+        name="report.yaml",
+    )
 
 
 def load_report(text: str, shown: str, diags: Diagnostics) -> Report | None:
@@ -132,26 +150,37 @@ def load_report(text: str, shown: str, diags: Diagnostics) -> Report | None:
         publisher=per_language(cite.get("publisher"), "publisher"),
         place=per_language(cite.get("place"), "place"),
         issued=cite.get("issued") or "",
-        doi=cite.get("doi") or "", isbn=cite.get("isbn") or "", licence=cite.get("licence") or "",
+        doi=cite.get("doi") or "",
+        isbn=cite.get("isbn") or "",
+        licence=cite.get("licence") or "",
     )
     symbol = data.get("symbol") or ""
     report_id = data.get("id") or re.sub(r"[^a-z0-9]+", "-", symbol.lower()).strip("-")
     if not report_id:
-        diags.error(pos_of(data), "the report needs an id (lower-case ASCII, for file names such as the PDF's), "
-                                  "or a symbol to make one from")
+        diags.error(
+            pos_of(data),
+            "the report needs an id (lower-case ASCII, for file names such as the PDF's), or a symbol to make one from",
+        )
     for name in ("symbol", "base_url"):
         if data.get(name) is None and name in data:
             return None
     result = Report(
-        path=shown, pos=data, id=report_id, symbol=symbol, languages=tuple(langs),
+        path=shown,
+        pos=data,
+        id=report_id,
+        symbol=symbol,
+        languages=tuple(langs),
         base_url=(data.get("base_url") or "").rstrip("/"),
         scheme=SCHEMES[data.get("labels") or "decimal"],
         numbered=data.get("numbered_paragraphs", True) is not False,
         site_name=per_language(site.get("name"), "site name"),
         organization=per_language(site.get("organization"), "organization"),
-        accent=site.get("accent") or "", logo=site.get("logo") or "",
-        cover=tuple(cover), summary=per_language(data.get("summary"), "summary"),
-        notes={t: clean(notes_raw.get(t) or {}) for t in tags}, note_content={},
+        accent=site.get("accent") or "",
+        logo=site.get("logo") or "",
+        cover=tuple(cover),
+        summary=per_language(data.get("summary"), "summary"),
+        notes={t: clean(notes_raw.get(t) or {}) for t in tags},
+        note_content={},
         citation=citation,
         number_grouping={t: grouping[t] for t in tags if isinstance(grouping.get(t), str)},
     )
@@ -173,7 +202,8 @@ def position(report: Report, *keys: str) -> SourcePos:
 def language_position(report: Report, tag: str) -> SourcePos:
     for item in report.pos.get("languages") or []:
         if item and item[0] == tag:
-            return item[1]
+            where: SourcePos = item[1]
+            return where
     return position(report, "languages")
 
 

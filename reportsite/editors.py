@@ -5,6 +5,7 @@ own stages, and its translations.lock. Output: the status table on stdout,
 or a rewritten lock file. `confirm` refuses to run on content with errors:
 it would drop the entries of paragraphs it cannot see.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,9 @@ def status_command(project: Project, prog: str) -> int:
 
 def confirm(project: Project, prog: str, args: argparse.Namespace) -> int:
     if len(args.args) != 1:
-        print(f"{prog} confirm: say what to confirm: all, a section id, or a paragraph such as para-49",
-              file=sys.stderr)
+        print(
+            f"{prog} confirm: say what to confirm: all, a section id, or a paragraph such as para-49", file=sys.stderr
+        )
         return 2
     target = args.args[0]
     checked, diags = _load(project, prog)
@@ -57,8 +59,11 @@ def confirm(project: Project, prog: str, args: argparse.Namespace) -> int:
     if checked is None or errors:
         # A section that does not load would lose its confirmations: nothing is written.
         _print(Diagnostics(errors))
-        print(f"{prog} confirm: the content has {len(errors)} error{'s' * (len(errors) != 1)}; fix them first "
-              f"({display_path(status.lock_path(project.content))} not changed)", file=sys.stderr)
+        print(
+            f"{prog} confirm: the content has {len(errors)} error{'s' * (len(errors) != 1)}; fix them first "
+            f"({display_path(status.lock_path(project.content))} not changed)",
+            file=sys.stderr,
+        )
         return 1
     lock_diags = Diagnostics()
     path = status.lock_path(checked.site.content_dir)
@@ -73,7 +78,8 @@ def confirm(project: Project, prog: str, args: argparse.Namespace) -> int:
         print(f"{prog} confirm: {exc}", file=sys.stderr)
         return 2
     status.write_lock(path, new)
-    print(f"confirmed {target}: {changed} entr{'y' if changed == 1 else 'ies'} changed; "
-          f"{display_path(path)} has {len(new)}")
+    print(
+        f"confirmed {target}: {changed} entr{'y' if changed == 1 else 'ies'} changed; "
+        f"{display_path(path)} has {len(new)}"
+    )
     return 0
-

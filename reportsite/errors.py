@@ -5,6 +5,7 @@ Output: `Diagnostic` records, collected by `Diagnostics` and formatted as
 ``path:line:col: error|warning: message`` with paths relative to the
 project root, so that an editor can jump straight to the spot.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,7 +42,7 @@ def display_path(path: str | os.PathLike[str]) -> str:
     if p == _root:
         return "."
     if p.startswith(_root + os.sep):
-        return p[len(_root) + 1:].replace(os.sep, "/")
+        return p[len(_root) + 1 :].replace(os.sep, "/")
     return p.replace(os.sep, "/")
 
 
@@ -98,8 +99,9 @@ class Diagnostics:
 
     def sorted(self) -> list[Diagnostic]:
         """Stable, file-ordered output, at most MAX_PER_FILE lines per file plus a line counting the rest."""
-        unique = sorted(dict.fromkeys(self.items),
-                        key=lambda d: (d.pos.path, d.pos.line, d.pos.col, d.severity, d.message))
+        unique = sorted(
+            dict.fromkeys(self.items), key=lambda d: (d.pos.path, d.pos.line, d.pos.col, d.severity, d.message)
+        )
         out: list[Diagnostic] = []
         per_file: dict[str, list[Diagnostic]] = {}
         for d in unique:
@@ -109,9 +111,14 @@ class Diagnostics:
             rest = found[MAX_PER_FILE:]
             if rest:
                 errors = sum(d.severity == "error" for d in rest)
-                out.append(Diagnostic(SourcePos(path), "error" if errors else "warning",
-                                      f"{len(rest)} more problem{'s' * (len(rest) != 1)} in this file "
-                                      f"({errors} error{'s' * (errors != 1)}) not shown; fix the ones above first"))
+                out.append(
+                    Diagnostic(
+                        SourcePos(path),
+                        "error" if errors else "warning",
+                        f"{len(rest)} more problem{'s' * (len(rest) != 1)} in this file "
+                        f"({errors} error{'s' * (errors != 1)}) not shown; fix the ones above first",
+                    )
+                )
         return out
 
     def summary(self) -> str:

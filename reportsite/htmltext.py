@@ -7,11 +7,12 @@ HTML fragments, every text escaped. Links are resolved here, on the model,
 never by rewriting finished HTML; ids on a page holding two languages get
 the language as a suffix, so that they stay unique.
 """
+
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .model import Block, Break, Code, Footnote, Image, Inline, Inlines, Link, NoteRef, Span, Text
 from .typography import Quotes, smart
@@ -45,15 +46,19 @@ def inline(nodes: Inlines, where: Where, before: str = "") -> str:
         elif isinstance(node, NoteRef):
             ref_id = f"fnref-{node.key}" + (f"-{node.n}" if node.n > 1 else "") + where.suffix
             aria = html.escape(where.text("footnote", label=node.label))
-            out.append(f'<sup class="fnref"><a href="#fn-{node.key}{where.suffix}" id="{ref_id}" role="doc-noteref" '
-                       f'aria-label="{aria}">{html.escape(node.label)}</a></sup>')
+            out.append(
+                f'<sup class="fnref"><a href="#fn-{node.key}{where.suffix}" id="{ref_id}" role="doc-noteref" '
+                f'aria-label="{aria}">{html.escape(node.label)}</a></sup>'
+            )
         elif isinstance(node, Code):
             out.append(f"<code>{html.escape(node.text, quote=False)}</code>")
         elif isinstance(node, Break):
             out.append("<br>")
         elif isinstance(node, Image):
-            out.append(f'<img src="{html.escape(where.image(node.src))}" alt="{html.escape(node.alt)}" '
-                       'loading="lazy" decoding="async">')
+            out.append(
+                f'<img src="{html.escape(where.image(node.src))}" alt="{html.escape(node.alt)}" '
+                'loading="lazy" decoding="async">'
+            )
     return "".join(out)
 
 
@@ -66,8 +71,10 @@ def paragraph(block: Block, where: Where, id_: bool = True) -> str:
     if block.number is None:
         return f'<div class="para"{ident}>{body}</div>'
     label = html.escape(where.text("paragraph", n=block.number))
-    return (f'<div class="para"{ident}><a class="pnum" href="#{block.id}" aria-label="{label}">{block.number}.</a>'
-            f"{body}</div>")
+    return (
+        f'<div class="para"{ident}><a class="pnum" href="#{block.id}" aria-label="{label}">{block.number}.</a>'
+        f"{body}</div>"
+    )
 
 
 def footnotes(notes: list[tuple[str, str, Inlines]] | tuple[Footnote, ...], where: Where) -> str:

@@ -13,6 +13,7 @@ close to the recording that a later write could share its timestamp. An
 input that cannot be read (no permission, a link loop, a named pipe) gives
 no key at all: such a build always runs, and reports the problem.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,12 +24,24 @@ import stat
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .errors import Diagnostic, SourcePos
 
 PACKAGE = Path(__file__).resolve().parent
-LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pyyaml", "matplotlib", "babel",
-             "citeproc-py", "typst", "pagefind_bin_extended", "pagefind")
+LIBRARIES = (
+    "jinja2",
+    "markupsafe",
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "pyyaml",
+    "matplotlib",
+    "babel",
+    "citeproc-py",
+    "typst",
+    "pagefind_bin_extended",
+    "pagefind",
+)
 RACY_SECONDS = 2.0
 FORMAT = 1
 
@@ -94,13 +107,22 @@ def fingerprint(roots: dict[str, list[Path]], options: dict[str, object], cache_
             memo = {}
     except (OSError, ValueError):
         memo = {}
-    files: dict[str, list] = memo.get("files", {})
+    files: dict[str, list[Any]] = memo.get("files", {})
     recorded_at = memo.get("time", 0.0)
-    fresh: dict[str, list] = {}
+    fresh: dict[str, list[Any]] = {}
     racy_seen = False
     readable = True
-    key = hashlib.sha256(json.dumps({"format": FORMAT, "options": options, "python": sys.version,
-                                     "libraries": [_version(n) for n in LIBRARIES]}, sort_keys=True).encode())
+    key = hashlib.sha256(
+        json.dumps(
+            {
+                "format": FORMAT,
+                "options": options,
+                "python": sys.version,
+                "libraries": [_version(n) for n in LIBRARIES],
+            },
+            sort_keys=True,
+        ).encode()
+    )
     folders = [(f"{name} {i}", root) for name, paths in sorted(roots.items()) for i, root in enumerate(paths)]
     for name, root in folders + [("code", PACKAGE)]:
         key.update(f"\0root {name}\0".encode())
@@ -144,18 +166,22 @@ def _output_stamps(out_dir: Path) -> dict[str, list[int]]:
     return {rel: [st.st_size, st.st_mtime_ns] if st else [] for rel, _, st in _files(out_dir)}
 
 
-def record(cache_dir: Path, out_dir: Path, key: str, diagnostics: list[Diagnostic], result: dict) -> None:
+def record(cache_dir: Path, out_dir: Path, key: str, diagnostics: list[Diagnostic], result: dict[str, int]) -> None:
     """Remember a successful build: its key, what it reported, and the files it left."""
     path = _record_path(cache_dir, out_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"key": key, "result": result, "output": _output_stamps(out_dir),
-            "diagnostics": [[d.pos.path, d.pos.line, d.pos.col, d.severity, d.message] for d in diagnostics]}
+    data = {
+        "key": key,
+        "result": result,
+        "output": _output_stamps(out_dir),
+        "diagnostics": [[d.pos.path, d.pos.line, d.pos.col, d.severity, d.message] for d in diagnostics],
+    }
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(data), encoding="utf-8")
     os.replace(tmp, path)
 
 
-def replay(cache_dir: Path, out_dir: Path, key: str) -> tuple[list[Diagnostic], dict] | None:
+def replay(cache_dir: Path, out_dir: Path, key: str) -> tuple[list[Diagnostic], dict[str, int]] | None:
     """The last build's diagnostics and result, when it had this key and its output is untouched."""
     try:
         data = json.loads(_record_path(cache_dir, out_dir).read_text(encoding="utf-8"))
@@ -163,8 +189,10 @@ def replay(cache_dir: Path, out_dir: Path, key: str) -> tuple[list[Diagnostic], 
         return None
     if data.get("key") != key or not out_dir.is_dir() or _output_stamps(out_dir) != data.get("output"):
         return None
-    found = [Diagnostic(SourcePos(p, line, col), severity, message) for p, line, col, severity, message
-             in data["diagnostics"]]
+    found = [
+        Diagnostic(SourcePos(p, line, col), severity, message)
+        for p, line, col, severity, message in data["diagnostics"]
+    ]
     return found, data["result"]
 
 

@@ -12,22 +12,82 @@ as UN documents number chapters 一、二、 in Chinese and I, II in English.
 Counter styles are the named algorithms of CSS Counter Styles: data, not a
 rule per language.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-         (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+ROMAN = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
 CJK_DIGITS = "零一二三四五六七八九"
 ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩"
 # The letter names UN Arabic documents use for A, B, C… (ألف، باء، جيم…), in abjad order.
-ARABIC_ABJAD = ("ألف", "باء", "جيم", "دال", "هاء", "واو", "زاي", "حاء", "طاء", "ياء", "كاف", "لام", "ميم",
-                "نون", "سين", "عين", "فاء", "صاد", "قاف", "راء", "شين", "تاء", "ثاء", "خاء", "ذال", "ضاد")
+ARABIC_ABJAD = (
+    "ألف",
+    "باء",
+    "جيم",
+    "دال",
+    "هاء",
+    "واو",
+    "زاي",
+    "حاء",
+    "طاء",
+    "ياء",
+    "كاف",
+    "لام",
+    "ميم",
+    "نون",
+    "سين",
+    "عين",
+    "فاء",
+    "صاد",
+    "قاف",
+    "راء",
+    "شين",
+    "تاء",
+    "ثاء",
+    "خاء",
+    "ذال",
+    "ضاد",
+)
 # Chapter ordinals of UN Arabic documents: أولا، ثانيا…
-ARABIC_ORDINAL = ("أولا", "ثانيا", "ثالثا", "رابعا", "خامسا", "سادسا", "سابعا", "ثامنا", "تاسعا", "عاشرا",
-                  "حادي عشر", "ثاني عشر", "ثالث عشر", "رابع عشر", "خامس عشر", "سادس عشر", "سابع عشر",
-                  "ثامن عشر", "تاسع عشر", "عشرون")
+ARABIC_ORDINAL = (
+    "أولا",
+    "ثانيا",
+    "ثالثا",
+    "رابعا",
+    "خامسا",
+    "سادسا",
+    "سابعا",
+    "ثامنا",
+    "تاسعا",
+    "عاشرا",
+    "حادي عشر",
+    "ثاني عشر",
+    "ثالث عشر",
+    "رابع عشر",
+    "خامس عشر",
+    "سادس عشر",
+    "سابع عشر",
+    "ثامن عشر",
+    "تاسع عشر",
+    "عشرون",
+)
 CYRILLIC_ALPHA = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ"
 
 
@@ -77,7 +137,7 @@ def _from_table(table: tuple[str, ...], n: int) -> str:
     return table[n - 1] if 1 <= n <= len(table) else str(n)
 
 
-COUNTER_STYLES = {
+COUNTER_STYLES: dict[str, Callable[[int], str]] = {
     "decimal": str,
     "upper-roman": upper_roman,
     "lower-roman": lambda n: upper_roman(n).lower(),
@@ -109,7 +169,7 @@ class Scheme:
             if style == "upper-roman":
                 out.append(roman_value(part))
             elif style == "upper-alpha":
-                out.append(sum((ord(c) - 64) * 26 ** i for i, c in enumerate(reversed(part))))
+                out.append(sum((ord(c) - 64) * 26**i for i, c in enumerate(reversed(part))))
             else:
                 out.append(int(part))
         return tuple(out)
@@ -119,10 +179,12 @@ class Scheme:
 
 
 SCHEMES = {
-    "un": Scheme("un", ("upper-roman", "upper-alpha", "decimal"),
-                 (r"[IVXLCDM]+", r"[IVXLCDM]+\.[A-Z]", r"[IVXLCDM]+\.[A-Z]\.\d{1,2}")),
-    "decimal": Scheme("decimal", ("decimal",) * 6,
-                      tuple(r"\d{1,3}" + r"\.\d{1,3}" * k for k in range(6))),
+    "un": Scheme(
+        "un",
+        ("upper-roman", "upper-alpha", "decimal"),
+        (r"[IVXLCDM]+", r"[IVXLCDM]+\.[A-Z]", r"[IVXLCDM]+\.[A-Z]\.\d{1,2}"),
+    ),
+    "decimal": Scheme("decimal", ("decimal",) * 6, tuple(r"\d{1,3}" + r"\.\d{1,3}" * k for k in range(6))),
     "none": Scheme("none", (), ()),
 }
 DEFAULT_PATTERN = "{marker}. {title}"

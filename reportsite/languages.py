@@ -10,6 +10,7 @@ table; it never compares a language code.
 Babel carries CLDR's locale data except quotation marks, which come from
 CLDR's own JSON (data/cldr-delimiters.json, made by tools/cldr_delimiters.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -112,11 +113,20 @@ def language(tag: str) -> Language:
     name = locale.get_display_name(locale) or tag
     symbols = locale.number_symbols.get(locale.default_numbering_system) or locale.number_symbols["latn"]
     return Language(
-        tag=tag, path=tag.lower(), html=html, name=name[:1].upper() + name[1:],
+        tag=tag,
+        path=tag.lower(),
+        html=html,
+        name=name[:1].upper() + name[1:],
         dir="rtl" if locale.character_order == "right-to-left" else "ltr",
-        script=script, og_locale=f"{lang}_{territory}", search=lang,
-        decimal=symbols["decimal"], group=symbols["group"], percent=symbols["percentSign"],
-        quotes=_quotes(ident, lang, script), italic=script in ITALIC_SCRIPTS, locale=locale,
+        script=script,
+        og_locale=f"{lang}_{territory}",
+        search=lang,
+        decimal=symbols["decimal"],
+        group=symbols["group"],
+        percent=symbols["percentSign"],
+        quotes=_quotes(ident, lang, script),
+        italic=script in ITALIC_SCRIPTS,
+        locale=locale,
     )
 
 

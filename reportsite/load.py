@@ -7,6 +7,7 @@ every missing or unexpected file. This is the only stage that reads
 content files, and it reads nothing outside the project: a link that leads
 out of it, a named pipe or a device is a diagnostic, never a read.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -28,17 +29,28 @@ from .languages import fallbacks
 from .model import Body, GlossaryTerm, Report, Section, Site
 from .project import Project
 from .textfile import read_text, split_front_matter
-from .yamlschema import Bool, Dict, Int, List, Map, Str, clean, load as load_yaml, pos_of
+from .yamlschema import Bool, Dict, Int, List, Map, Str, clean, pos_of
+from .yamlschema import load as load_yaml
 
 # Reserved: page names beside the sections, and the prefixes of the ids paragraphs and notes get.
 RESERVED_SLUGS = {"full", "parallel", "assets", "charts", "pagefind", "media", "figures", "404", "cite"}
 RESERVED_ID = re.compile(r"(para|p|fig|fn|fnref)-")
 # Interface strings that the pages fill in, with the placeholders each must use.
-UI_PLACEHOLDERS = {"paragraph": {"n"}, "figure": {"n"}, "footnote": {"label"}, "back_to_ref": {"label"},
-                   "search_results": {"count"}, "search_also": {"language"}, "search_in_language": {"language"},
-                   "parallel_with": {"language"}, "pdf": {"size"}, "pdf_download": {"size"},
-                   "pdf_parallel": {"size"}, "unit_heading": {"label", "unit"},
-                   "derived_note": {"mark", "series", "category", "text"}}
+UI_PLACEHOLDERS = {
+    "paragraph": {"n"},
+    "figure": {"n"},
+    "footnote": {"label"},
+    "back_to_ref": {"label"},
+    "search_results": {"count"},
+    "search_also": {"language"},
+    "search_in_language": {"language"},
+    "parallel_with": {"language"},
+    "pdf": {"size"},
+    "pdf_download": {"size"},
+    "pdf_parallel": {"size"},
+    "unit_heading": {"label", "unit"},
+    "derived_note": {"mark", "series", "category", "text"},
+}
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 KNOWN_FILE = re.compile(r"section\.yaml|body\.[A-Za-z-]+\.md")
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".svg", ".webp", ".gif"}
@@ -53,13 +65,19 @@ def _front_matter_schema() -> Map:
 
 
 def _section_schema(langs: tuple[str, ...]) -> Map:
-    return Map({
-        "id": Str(pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens, at most 64"),
-        "slug": Str(pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens, at most 64"),
-        "label": Str(max_len=20),
-        "order": Int(minimum=1),
-        "title": Dict(Str(max_len=500), keys=langs, name="title"),
-    }, required=("id", "order", "title"), name="section.yaml")
+    return Map(
+        {
+            "id": Str(pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens, at most 64"),
+            "slug": Str(
+                pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens, at most 64"
+            ),
+            "label": Str(max_len=20),
+            "order": Int(minimum=1),
+            "title": Dict(Str(max_len=500), keys=langs, name="title"),
+        },
+        required=("id", "order", "title"),
+        name="section.yaml",
+    )
 
 
 class Loader:
@@ -79,9 +97,12 @@ class Loader:
         if not content.is_dir():
             self.diags.error(SourcePos(display_path(content)), "content directory not found")
             return None
-        if not textfile.inside(content, os.path.realpath(self.project.root)) and \
-                os.path.realpath(content) != os.path.abspath(content):
-            self.diags.error(SourcePos(display_path(content)), "the content directory is a symbolic link out of the project")
+        if not textfile.inside(content, os.path.realpath(self.project.root)) and os.path.realpath(
+            content
+        ) != os.path.abspath(content):
+            self.diags.error(
+                SourcePos(display_path(content)), "the content directory is a symbolic link out of the project"
+            )
             return None
         report = self.report(content / "report.yaml")
         if report is None:
@@ -104,7 +125,9 @@ class Loader:
 
     # -- interface strings -------------------------------------------------------
 
-    def _ui_file(self, path: Path, shown: str, theme: bool = True) -> tuple[dict[str, Any], dict[str, SourcePos]] | None:
+    def _ui_file(
+        self, path: Path, shown: str, theme: bool = True
+    ) -> tuple[dict[str, Any], dict[str, SourcePos]] | None:
         root = self.project.trusted_root(path) if theme else self.root
         text = read_text(path, shown, root, self.diags)
         schema = Dict(_Any(), key=Str(pattern=r"[a-z][a-z0-9_]*"), name="interface strings")
@@ -139,29 +162,37 @@ class Loader:
                     for key, pos in loaded[1].items():
                         if keys and key not in keys:
                             near = difflib.get_close_matches(key, keys, n=1)
-                            self.diags.error(pos, f"unknown interface string '{key}'"
-                                                  + (f" (did you mean '{near[0]}'?)" if near else ""))
+                            self.diags.error(
+                                pos,
+                                f"unknown interface string '{key}'" + (f" (did you mean '{near[0]}'?)" if near else ""),
+                            )
                             continue
                         values[key] = loaded[0][key]
                         origin[key] = pos
                 found = True
             if not found:
-                self.diags.error(language_position(report, lang.tag),
-                                 f"no interface strings for '{lang.tag}': the theme has them for "
-                                 f"{', '.join(self._theme_languages())}; write {own_shown} with every key of "
-                                 f"{display_path(reference) if reference else 'the theme'}")
+                self.diags.error(
+                    language_position(report, lang.tag),
+                    f"no interface strings for '{lang.tag}': the theme has them for "
+                    f"{', '.join(self._theme_languages())}; write {own_shown} with every key of "
+                    f"{display_path(reference) if reference else 'the theme'}",
+                )
                 continue
             for key in keys:
                 if key not in values:
-                    self.diags.error(SourcePos(own_shown, 1, 1), f"interface string '{key}' is missing for "
-                                                                   f"'{lang.tag}' (the theme has none in this language)")
+                    self.diags.error(
+                        SourcePos(own_shown, 1, 1),
+                        f"interface string '{key}' is missing for '{lang.tag}' (the theme has none in this language)",
+                    )
             for key, value in values.items():
                 self._check_string(key, value, origin.get(key) or SourcePos(own_shown, 1, 1))
             out[lang.tag] = values
         return out
 
     def _theme_languages(self) -> list[str]:
-        return sorted(Path(name).stem for name in self.project.theme_files("templates", "i18n") if name.endswith(".yaml"))
+        return sorted(
+            Path(name).stem for name in self.project.theme_files("templates", "i18n") if name.endswith(".yaml")
+        )
 
     def _check_string(self, key: str, value: Any, pos: SourcePos) -> None:
         if key == "headings":
@@ -181,8 +212,11 @@ class Loader:
         if isinstance(value, dict) and key in PLURAL_UI:
             # One text per CLDR plural category ("1 result", "2 results"); "other" is the one every language has.
             if "other" not in value or not set(value) <= PLURAL_CATEGORIES:
-                self.diags.error(pos, f"interface string '{key}': texts for the plural categories "
-                                      f"{', '.join(sorted(PLURAL_CATEGORIES))}, with 'other' among them")
+                self.diags.error(
+                    pos,
+                    f"interface string '{key}': texts for the plural categories "
+                    f"{', '.join(sorted(PLURAL_CATEGORIES))}, with 'other' among them",
+                )
                 return
             for form in value.values():
                 self._check_string(key, form, pos)
@@ -194,13 +228,17 @@ class Loader:
         try:
             used = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None}
         except ValueError:
-            self.diags.error(pos, f"interface string '{key}' has an unmatched '{{' or '}}'; "
-                                  "write {{ or }} for a literal brace")
+            self.diags.error(
+                pos, f"interface string '{key}' has an unmatched '{{' or '}}'; write {{{{ or }}}} for a literal brace"
+            )
             return
         if used != wanted:
             names = ", ".join(f"{{{name}}}" for name in sorted(wanted)) or "no placeholder"
-            self.diags.error(pos, f"interface string '{key}' must use exactly {names}; it uses "
-                                  f"{', '.join(f'{{{u}}}' for u in sorted(used)) or 'none'}")
+            self.diags.error(
+                pos,
+                f"interface string '{key}' must use exactly {names}; it uses "
+                f"{', '.join(f'{{{u}}}' for u in sorted(used)) or 'none'}",
+            )
 
     # -- sections ----------------------------------------------------------------
 
@@ -220,6 +258,7 @@ class Loader:
 
     def _list(self, folder: Path, shown: str) -> list[_Entry] | None:
         """The folder's visible entries, sorted by name: one scandir, not a stat per question asked."""
+
         def kind(e: os.DirEntry[str]) -> tuple[bool, bool]:
             try:
                 return e.is_dir(), e.is_file()
@@ -242,13 +281,17 @@ class Loader:
             self.diags.error(pos, "symbolic link points outside the project: only files inside it are read")
             return False
         if not SAFE_NAME.fullmatch(entry.name) or len(entry.name) > 100:
-            self.diags.error(pos, f"file name {entry.name[:100]!r} has spaces or non-ASCII characters, or is "
-                                  "over 100 characters; use ASCII letters, digits, '-', '_' and '.'")
+            self.diags.error(
+                pos,
+                f"file name {entry.name[:100]!r} has spaces or non-ASCII characters, or is "
+                "over 100 characters; use ASCII letters, digits, '-', '_' and '.'",
+            )
             return False
         return True
 
-    def _walk(self, entries: list[_Entry], report: Report, parent: Section | None, depth: int,
-              out: list[Section]) -> list[str]:
+    def _walk(
+        self, entries: list[_Entry], report: Report, parent: Section | None, depth: int, out: list[Section]
+    ) -> list[str]:
         """Load the child sections among a folder's `entries` in their declared order; returns their ids."""
         children: list[tuple[int, str, Section, list[_Entry]]] = []
         for entry in entries:
@@ -269,8 +312,10 @@ class Loader:
         seen_orders: dict[int, Section] = {}
         for order, _, section, _ in children:
             if order in seen_orders:
-                self.diags.error(pos_of(section.pos, "order"),
-                                 f"order {order} is also used by section '{seen_orders[order].id}' in the same folder")
+                self.diags.error(
+                    pos_of(section.pos, "order"),
+                    f"order {order} is also used by section '{seen_orders[order].id}' in the same folder",
+                )
             seen_orders[order] = section
         ids = []
         for _, _, section, listing in children:
@@ -281,8 +326,9 @@ class Loader:
             ids.append(section.id)
         return ids
 
-    def _section(self, folder: _Entry, listing: list[_Entry], report: Report, parent: Section | None,
-                 depth: int) -> Section | None:
+    def _section(
+        self, folder: _Entry, listing: list[_Entry], report: Report, parent: Section | None, depth: int
+    ) -> Section | None:
         tags = report.tags
         known = {"section.yaml"} | {f"body.{tag}.md" for tag in tags}
         # Checked before anything is read: a link out of the project must not be published. A folder
@@ -291,9 +337,10 @@ class Loader:
         bad = {e.name for e in files if not self._check_entry(e)}
         for entry in files:
             if entry.name not in bad and entry.name not in known and Path(entry.name).suffix.lower() not in IMAGE_EXT:
-                self.diags.warning(SourcePos(entry.shown, 1, 1),
-                                   f"unexpected file in a section folder (expected {', '.join(sorted(known))} "
-                                   "and images); ignored")
+                self.diags.warning(
+                    SourcePos(entry.shown, 1, 1),
+                    f"unexpected file in a section folder (expected {', '.join(sorted(known))} and images); ignored",
+                )
         if "section.yaml" in bad:
             return None
         by_name = {e.name: e for e in files}
@@ -302,8 +349,11 @@ class Loader:
             # Point at a file of the folder when there is one, so that editors can jump there.
             first = next((e for e in files if e.name not in bad), None)
             pos = SourcePos(first.shown, 1, 1) if first else SourcePos(folder.shown)
-            self.diags.error(pos, f"section folder without section.yaml: {folder.shown}/ needs one "
-                                  "(id, order and title), or move this file into a section folder")
+            self.diags.error(
+                pos,
+                f"section folder without section.yaml: {folder.shown}/ needs one "
+                "(id, order and title), or move this file into a section folder",
+            )
             return None
         text = self.read(yaml_entry.path, yaml_entry.shown)
         data = load_yaml(text, yaml_entry.shown, _section_schema(tags), self.diags) if text is not None else None
@@ -311,12 +361,18 @@ class Loader:
             return None
         slug = data.get("slug") or data["id"]
         id_pos = pos_of(data, "id")
-        if slug in RESERVED_SLUGS or any(slug == f"{a.path}-{b.path}" for a in report.languages
-                                          for b in report.languages):
-            self.diags.error(pos_of(data, "slug" if "slug" in data else "id"), f"'{slug}' is reserved for a page of the site")
+        if slug in RESERVED_SLUGS or any(
+            slug == f"{a.path}-{b.path}" for a in report.languages for b in report.languages
+        ):
+            self.diags.error(
+                pos_of(data, "slug" if "slug" in data else "id"), f"'{slug}' is reserved for a page of the site"
+            )
         if RESERVED_ID.match(data["id"]):
-            self.diags.error(id_pos, f"section id '{data['id']}' starts with a prefix reserved for paragraphs, "
-                                     "figures and footnotes (para-, p-, fig-, fn-)")
+            self.diags.error(
+                id_pos,
+                f"section id '{data['id']}' starts with a prefix reserved for paragraphs, "
+                "figures and footnotes (para-, p-, fig-, fn-)",
+            )
         label = None
         written = data.get("label")
         if written is not None:
@@ -334,13 +390,23 @@ class Loader:
             if body is not None:
                 bodies[tag] = body
         return Section(
-            id=data["id"], slug=slug, label=label, order=data["order"], title=clean(data["title"]),
-            depth=depth, parent=parent.id if parent else None, children=(), dir=folder.path,
-            yaml_path=yaml_entry.shown, pos=data, bodies=bodies,
+            id=data["id"],
+            slug=slug,
+            label=label,
+            order=data["order"],
+            title=clean(data["title"]),
+            depth=depth,
+            parent=parent.id if parent else None,
+            children=(),
+            dir=folder.path,
+            yaml_path=yaml_entry.shown,
+            pos=data,
+            bodies=bodies,
         )
 
-    def _label(self, written: str, depth: int, parent: Section | None, report: Report,
-               pos: SourcePos) -> tuple[int, ...] | None:
+    def _label(
+        self, written: str, depth: int, parent: Section | None, report: Report, pos: SourcePos
+    ) -> tuple[int, ...] | None:
         scheme = report.scheme
         if not scheme.styles:
             self.diags.error(pos, "this report's sections have no labels (labels: none in report.yaml)")
@@ -348,12 +414,13 @@ class Loader:
         counters = scheme.parse(written, depth)
         if counters is None:
             examples = {"un": "I, II.C or II.C.5", "decimal": "2, 2.3 or 2.3.5"}.get(scheme.name, "")
-            self.diags.error(pos, f"label '{written}' does not fit a section at depth {depth} in the "
-                                  f"'{scheme.name}' scheme ({examples})")
+            self.diags.error(
+                pos,
+                f"label '{written}' does not fit a section at depth {depth} in the '{scheme.name}' scheme ({examples})",
+            )
             return None
         if parent is not None and parent.label and counters[:-1] != parent.label:
-            self.diags.warning(pos, f"label '{written}' does not continue its parent's "
-                                    f"'{scheme.write(parent.label)}'")
+            self.diags.warning(pos, f"label '{written}' does not continue its parent's '{scheme.write(parent.label)}'")
         return counters
 
     def body(self, path: Path, lang: str, shown: str | None = None) -> Body | None:
@@ -393,7 +460,9 @@ class Loader:
             if spec is None:
                 continue
             if spec.id in specs:
-                self.diags.error(SourcePos(entry.shown, 1, 1), f"chart id '{spec.id}' is also used by {specs[spec.id].path}")
+                self.diags.error(
+                    SourcePos(entry.shown, 1, 1), f"chart id '{spec.id}' is also used by {specs[spec.id].path}"
+                )
                 continue
             specs[spec.id] = spec
         return specs
@@ -406,8 +475,11 @@ class Loader:
         fields: dict[str, Any] = {tag: Str() for tag in report.tags}
         fields["check"] = Bool()
         term = Map(fields, name="glossary term")
-        data = load_yaml(text, shown, Map({"terms": List(term)}, required=("terms",), name="glossary.yaml"),
-                         self.diags) if text is not None else None
+        data = (
+            load_yaml(text, shown, Map({"terms": List(term)}, required=("terms",), name="glossary.yaml"), self.diags)
+            if text is not None
+            else None
+        )
         if not data or not data.get("terms"):
             return ()
         source = report.source.tag

@@ -11,6 +11,7 @@ markdown-it-py does the parsing, with its list rule off so that "17. text"
 is a paragraph, raw HTML off (it is shown as text), and mdit-py-plugins'
 footnotes.
 """
+
 from __future__ import annotations
 
 import re
@@ -108,18 +109,25 @@ class _Inline:
                     content = content[strip_prefix:]
                 if "[^" in content:
                     for m in UNRESOLVED_REF.finditer(content):
-                        self._problem(self._pos(line, m.group(0)), "error",
-                                      f"footnote [^{m.group(1)}] is cited but not defined in this file")
+                        self._problem(
+                            self._pos(line, m.group(0)),
+                            "error",
+                            f"footnote [^{m.group(1)}] is cited but not defined in this file",
+                        )
                 if "](" in content:
                     for m in ACTIVE_LINK.finditer(content):
-                        self._problem(self._pos(line, m.group(1)), "warning",
-                                      f"link to {excerpt(m.group(1), 30)} is not allowed (only http, https and "
-                                      "mailto addresses and places in the report); it is shown as text")
+                        self._problem(
+                            self._pos(line, m.group(1)),
+                            "warning",
+                            f"link to {excerpt(m.group(1), 30)} is not allowed (only http, https and "
+                            "mailto addresses and places in the report); it is shown as text",
+                        )
                 if "<" in content:
                     tag = RAW_HTML.search(content)
                     if tag:
-                        self._problem(self._pos(line, tag.group(0)), "warning",
-                                      "raw HTML is not allowed and is shown as text")
+                        self._problem(
+                            self._pos(line, tag.group(0)), "warning", "raw HTML is not allowed and is shown as text"
+                        )
                 if content:
                     out.append(Text(content))
             elif t == "softbreak":
@@ -168,8 +176,12 @@ class _Inline:
         if EXTERNAL.match(href):
             link = Link(href, children, external=True)
         elif href.lower().startswith(ACTIVE_SCHEMES):
-            self._problem(pos, "warning", f"link to {excerpt(href, 30)} is not allowed (only http, https and "
-                                          "mailto addresses and places in the report); it is shown as text")
+            self._problem(
+                pos,
+                "warning",
+                f"link to {excerpt(href, 30)} is not allowed (only http, https and "
+                "mailto addresses and places in the report); it is shown as text",
+            )
             return children
         else:
             slug, _, fragment = href.partition("#")
@@ -210,14 +222,15 @@ def parse_inline(text: str, path: str, line: int = 1) -> tuple[Inlines, list[Dia
         if isinstance(node, Text) and "[^" in node.text:
             last = 0
             for m in UNRESOLVED_REF.finditer(node.text):
-                out.append(Text(node.text[last:m.start()]))
+                out.append(Text(node.text[last : m.start()]))
                 out.append(NoteRef(m.group(1), footnote_key(m.group(1)), 1))
                 last = m.end()
             out.append(Text(node.text[last:]))
         else:
             out.append(node)
-    return _merge([n for n in out if not (isinstance(n, Text) and not n.text)]), \
-        [d for d in conv.diags if "cited but not defined" not in d.message]
+    return _merge([n for n in out if not (isinstance(n, Text) and not n.text)]), [
+        d for d in conv.diags if "cited but not defined" not in d.message
+    ]
 
 
 def parse_body(body: str, path: str, section_id: str, numbered: bool) -> ParsedBody:
@@ -235,19 +248,32 @@ def parse_body(body: str, path: str, section_id: str, numbered: bool) -> ParsedB
     for found in HIDDEN.finditer(body):
         line = body.count("\n", 0, found.start()) + 1
         col = found.start() - body.rfind("\n", 0, found.start())
-        diags.append(Diagnostic(SourcePos(path, line, col), "warning",
-                                f"invisible character U+{ord(found.group()):04X} in the text: it changes the order "
-                                "in which text is shown or hides a break; delete it"))
+        diags.append(
+            Diagnostic(
+                SourcePos(path, line, col),
+                "warning",
+                f"invisible character U+{ord(found.group()):04X} in the text: it changes the order "
+                "in which text is shown or hides a break; delete it",
+            )
+        )
 
     def close_group() -> None:
         nonlocal group
         if group is None:
             return
         items = tuple(group["items"])
-        blocks.append(Block(
-            "para", f"para-{group['number']}", group["number"], group["line"], group["content"], items,
-            tuple(group["item_lines"]), " ".join([plain(group["content"]), *(plain(it) for it in items)]),
-        ))
+        blocks.append(
+            Block(
+                "para",
+                f"para-{group['number']}",
+                group["number"],
+                group["line"],
+                group["content"],
+                items,
+                tuple(group["item_lines"]),
+                " ".join([plain(group["content"]), *(plain(it) for it in items)]),
+            )
+        )
         group = None
 
     i = 0
@@ -277,8 +303,13 @@ def parse_body(body: str, path: str, section_id: str, numbered: bool) -> ParsedB
             m = NUMBERED.match(text) if numbered else None
             if m and children and children[0].type == "text":
                 close_group()
-                group = {"number": int(m.group(1)), "line": line, "content": conv.convert(children, line, m.end()),
-                         "items": [], "item_lines": []}
+                group = {
+                    "number": int(m.group(1)),
+                    "line": line,
+                    "content": conv.convert(children, line, m.end()),
+                    "items": [],
+                    "item_lines": [],
+                }
             elif group is not None and SUBITEM.match(text):
                 group["items"].append(conv.convert(children, line))
                 group["item_lines"].append(line)
@@ -296,16 +327,31 @@ def parse_body(body: str, path: str, section_id: str, numbered: bool) -> ParsedB
             if info == "chart" and CHART_ID.fullmatch(chart_id):
                 blocks.append(Block("figure", chart_id, None, line, ()))
             elif info == "chart":
-                diags.append(Diagnostic(SourcePos(path, line + 1, 1), "error",
-                                        f"chart block must hold one chart id, found {excerpt(chart_id)}"))
+                diags.append(
+                    Diagnostic(
+                        SourcePos(path, line + 1, 1),
+                        "error",
+                        f"chart block must hold one chart id, found {excerpt(chart_id)}",
+                    )
+                )
             else:
-                diags.append(Diagnostic(SourcePos(path, line, 1), "error",
-                                        f"unknown fenced block {excerpt(info)}; only ```chart is supported"))
+                diags.append(
+                    Diagnostic(
+                        SourcePos(path, line, 1),
+                        "error",
+                        f"unknown fenced block {excerpt(info)}; only ```chart is supported",
+                    )
+                )
         elif t == "heading_open":
             close_group()
-            diags.append(Diagnostic(SourcePos(path, line, 1), "error",
-                                    "headings are not allowed in a body: each heading of the report is a section "
-                                    "folder with its title in section.yaml"))
+            diags.append(
+                Diagnostic(
+                    SourcePos(path, line, 1),
+                    "error",
+                    "headings are not allowed in a body: each heading of the report is a section "
+                    "folder with its title in section.yaml",
+                )
+            )
             i += 3
             continue
         i += 1
@@ -320,5 +366,6 @@ def parse_body(body: str, path: str, section_id: str, numbered: bool) -> ParsedB
             ln = next((n + 1 for n, s in enumerate(src_lines) if s.lstrip().startswith(needle)), 1)
             diags.append(Diagnostic(SourcePos(path, ln, 1), "error", f"footnote [^{label}] is defined but never cited"))
 
-    return ParsedBody(tuple(blocks), tuple(footnotes), tuple(conv.links), tuple(conv.images), tuple(conv.refs),
-                      tuple(diags))
+    return ParsedBody(
+        tuple(blocks), tuple(footnotes), tuple(conv.links), tuple(conv.images), tuple(conv.refs), tuple(diags)
+    )

@@ -8,11 +8,12 @@ tree (text, emphasis, links, footnote references…) so that each output
 (HTML, Typst, XLIFF) writes it its own way and links are resolved on the
 model, not by rewriting finished HTML.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic, SourcePos
 from .labels import Scheme
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 
 # ---------------------------------------------------------------- inline text
+
 
 @dataclass(frozen=True)
 class Text:
@@ -69,11 +71,12 @@ class Image:
     alt: str
 
 
-Inline = Union[Text, Code, Break, Span, Link, NoteRef, Image]
+Inline = Text | Code | Break | Span | Link | NoteRef | Image
 Inlines = tuple[Inline, ...]
 
 
 # ---------------------------------------------------------------- body text
+
 
 @dataclass(frozen=True)
 class Block:
@@ -135,6 +138,7 @@ class Section:
 
 
 # ---------------------------------------------------------------- the document
+
 
 @dataclass(frozen=True)
 class Text_:

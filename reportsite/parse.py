@@ -6,6 +6,7 @@ inline Markdown, and the parser's diagnostics; plus `Refs`, the table of
 where every paragraph, figure and note lives, which rendering, search,
 the PDF and the citations read instead of searching the tree.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace

@@ -18,16 +18,18 @@ Typst runs in the build's worker processes (pipeline.Workers), never in the
 build's own: a process forked after Typst has run in its parent hangs in
 its own compile.
 """
+
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
 import json
 import os
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, StrictUndefined
 
@@ -66,13 +68,22 @@ def typst_value(value: Any) -> str:
 def environment(ctx: Context) -> Environment:
     return Environment(
         loader=ChoiceLoader([_Loader(str(p), ctx.project.trusted_root(p)) for p in ctx.project.templates]),
-        undefined=StrictUndefined, autoescape=False, finalize=typst_value, keep_trailing_newline=True,
-        block_start_string="<%", block_end_string="%>", variable_start_string="<<", variable_end_string=">>",
-        comment_start_string="<#", comment_end_string="#>", auto_reload=False,
+        undefined=StrictUndefined,
+        autoescape=False,
+        finalize=typst_value,
+        keep_trailing_newline=True,
+        block_start_string="<%",
+        block_end_string="%>",
+        variable_start_string="<<",
+        variable_end_string=">>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        auto_reload=False,
     )
 
 
 # ---------------------------------------------------------------- the report as data
+
 
 class _Runs:
     """The inline tree as Typst data runs, with the footnotes of a body placed where they are cited."""
@@ -133,15 +144,29 @@ def _sections(ctx: Context, lang: Language, suffix: str, images: dict[str, str])
             if block.kind == "figure":
                 spec = ctx.site.charts[block.id]
                 number = ctx.refs.figures[block.id]
-                blocks.append({"type": "figure", "id": f"fig-{number}", "src": images[block.id],
-                               "alt": spec.alt[lang.tag], "label": ctx.ui(lang)["figure"].format(n=number),
-                               "title": spec.title[lang.tag]})
+                blocks.append(
+                    {
+                        "type": "figure",
+                        "id": f"fig-{number}",
+                        "src": images[block.id],
+                        "alt": spec.alt[lang.tag],
+                        "label": ctx.ui(lang)["figure"].format(n=number),
+                        "title": spec.title[lang.tag],
+                    }
+                )
             else:
-                blocks.append({"type": "para", "id": block.id,
-                               "n": str(block.number) if block.number is not None else None,
-                               "runs": runs(block.content), "items": [runs(item) for item in block.items]})
-        out.append({"id": section.id, "level": min(section.depth, 3), "heading": ctx.heading(section, lang),
-                    "blocks": blocks})
+                blocks.append(
+                    {
+                        "type": "para",
+                        "id": block.id,
+                        "n": str(block.number) if block.number is not None else None,
+                        "runs": runs(block.content),
+                        "items": [runs(item) for item in block.items],
+                    }
+                )
+        out.append(
+            {"id": section.id, "level": min(section.depth, 3), "heading": ctx.heading(section, lang), "blocks": blocks}
+        )
     return out
 
 
@@ -153,10 +178,15 @@ def _cover(ctx: Context, lang: Language) -> dict[str, Any]:
     return {
         "symbol": report.symbol,
         "organization": report.organization.get(lang.tag, ""),
-        "fields": [{"key": f.key, "runs": runs(f.content[lang.tag])} for f in report.cover
-                   if f.key not in ("title", "subtitle")],
-        "title": report.title(lang.tag), "subtitle": subtitle.text[lang.tag] if subtitle else "",
-        "summary": report.summary.get(lang.tag, ""), "summary-title": ctx.ui(lang)["summary"],
+        "fields": [
+            {"key": f.key, "runs": runs(f.content[lang.tag])}
+            for f in report.cover
+            if f.key not in ("title", "subtitle")
+        ],
+        "title": report.title(lang.tag),
+        "subtitle": subtitle.text[lang.tag] if subtitle else "",
+        "summary": report.summary.get(lang.tag, ""),
+        "summary-title": ctx.ui(lang)["summary"],
     }
 
 
@@ -190,7 +220,10 @@ def jobs(ctx: Context, env: Environment, svgs: dict[tuple[str, str], bytes], fon
                 files[name] = svgs[(chart_id, lang.tag)]
                 images[lang.tag][chart_id] = name
         first = langs[0]
-        suffix = (lambda lang: "") if len(langs) == 1 else (lambda lang: f"-{lang.tag}")
+
+        def suffix(lang: Language, alone: bool = len(langs) == 1) -> str:
+            return "" if alone else f"-{lang.tag}"  # labels side by side: one per column
+
         data = {
             "langs": [_lang(lang) for lang in langs],
             "ui": {lang.tag: {"contents": ctx.ui(lang)["contents"]} for lang in langs},
@@ -201,8 +234,9 @@ def jobs(ctx: Context, env: Environment, svgs: dict[tuple[str, str], bytes], fon
         files["data.json"] = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
         title = " / ".join(ctx.report.title(lang.tag) for lang in langs)
         author = ctx.report.citation.author.get(first.tag, "")
-        files["main.typ"] = template.render(title=title, author=author, symbol=ctx.report.symbol or ctx.report.id,
-                                            accent=ctx.report.accent or "#0b5cad").encode("utf-8")
+        files["main.typ"] = template.render(
+            title=title, author=author, symbol=ctx.report.symbol or ctx.report.id, accent=ctx.report.accent or "#0b5cad"
+        ).encode("utf-8")
         key = hashlib.sha256()
         for name in sorted(files):
             key.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
@@ -231,12 +265,19 @@ def _texts(ctx: Context, langs: tuple[Language, ...]) -> list[tuple[str, str, So
 
 # ---------------------------------------------------------------- typesetting
 
+
 def _compile(files: dict[str, bytes], font_dir: str) -> tuple[bytes | None, str]:
     """In a worker process: the PDF, or the compiler's message."""
     import typst
 
     try:
-        pdf = typst.compile(files, font_paths=[font_dir], ignore_system_fonts=True, pdf_standards=STANDARDS)
+        # typst's stubs leave out the in-memory files its compile takes (checked in tests/test_pdf.py)
+        pdf = typst.compile(
+            files,
+            font_paths=[font_dir],
+            ignore_system_fonts=True,  # type: ignore[call-overload]
+            pdf_standards=STANDARDS,
+        )
     except typst.TypstError as exc:
         detail = getattr(exc, "diagnostic", "") or str(exc)
         return None, str(detail)[:2000]
@@ -274,8 +315,11 @@ class Typesetting:
         for job, future in self.pending:
             pdf, message = future.result()
             if pdf is None:
-                diags.error(_where(message, template), f"the PDF {job.url} could not be typeset: "
-                                                        f"{message.splitlines()[0] if message else 'no reason given'}")
+                diags.error(
+                    _where(message, template),
+                    f"the PDF {job.url} could not be typeset: "
+                    f"{message.splitlines()[0] if message else 'no reason given'}",
+                )
                 continue
             self.done[job.url] = pdf
             if self.cache is not None:
@@ -285,7 +329,6 @@ class Typesetting:
                 os.replace(tmp, self.cache / f"{job.key}.pdf")
         self.pending = []
         return self.done
-
 
 
 def _where(message: str, template: str) -> SourcePos:
@@ -301,14 +344,18 @@ def check_glyphs(job: Job, fonts: list[Path], diags: Diagnostics) -> None:
     maps = _charmaps(tuple(fonts))
     reported: set[tuple[str, int]] = set()
     for text, _script, pos in job.checks:
-        missing = sorted({ch for ch in text if ch.isprintable() and not ch.isspace()
-                          and not any(ord(ch) in m for m in maps)})
+        missing = sorted(
+            {ch for ch in text if ch.isprintable() and not ch.isspace() and not any(ord(ch) in m for m in maps)}
+        )
         for ch in missing:
             if (pos.path, ord(ch)) in reported:
                 continue
             reported.add((pos.path, ord(ch)))
-            diags.error(pos, f"no font of the PDF has '{ch}' (U+{ord(ch):04X}): it would be left out of the PDF; "
-                             "use another character, or add a font to the theme's assets/fonts")
+            diags.error(
+                pos,
+                f"no font of the PDF has '{ch}' (U+{ord(ch):04X}): it would be left out of the PDF; "
+                "use another character, or add a font to the theme's assets/fonts",
+            )
 
 
 _MAPS: dict[tuple[Path, ...], list[set[int]]] = {}

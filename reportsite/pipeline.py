@@ -12,21 +12,25 @@ drawing take a second and need no other stage), the search index and the
 PDFs in threads (each is another program, Pagefind's binary and Typst's
 compiler, which hold no Python lock while they work).
 """
+
 from __future__ import annotations
 
 import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import inputs, write
 from .errors import Diagnostic, Diagnostics, SourcePos, display_path
+from .languages import Language
 from .model import Site
-from .parse import Refs, parse_site, refs as find_refs
+from .parse import Refs, parse_site
+from .parse import refs as find_refs
 from .project import Project
+from .urls import Pair
 
 
 @dataclass
@@ -101,7 +105,9 @@ def chart_keys(project: Project, site: Site) -> dict[tuple[str, str], str]:
     from . import charts
 
     fonts = tuple(p for p in (project.find("assets", f) for f in charts.FONTS) if p is not None)
-    langs = [charts.ChartLanguage(lang.tag, site.report.number_grouping.get(lang.tag, "")) for lang in site.report.languages]
+    langs = [
+        charts.ChartLanguage(lang.tag, site.report.number_grouping.get(lang.tag, "")) for lang in site.report.languages
+    ]
     return {(spec.id, lang.tag): charts.cache_key(spec, lang, fonts) for spec in site.charts.values() for lang in langs}
 
 
@@ -118,8 +124,16 @@ def check(project: Project) -> Result:
     return result
 
 
-def build(project: Project, out: Path, *, strict: bool = False, search: bool = True, pdf: bool = True,
-          jobs: int | None = None, on_wait: Callable[[str], None] = lambda message: None) -> Result:
+def build(
+    project: Project,
+    out: Path,
+    *,
+    strict: bool = False,
+    search: bool = True,
+    pdf: bool = True,
+    jobs: int | None = None,
+    on_wait: Callable[[str], None] = lambda message: None,
+) -> Result:
     """Build the site of `project` into `out`. jobs: processes drawing the charts (default: one per core)."""
     diags = Diagnostics()
     result = Result(diags)
@@ -147,8 +161,18 @@ def build(project: Project, out: Path, *, strict: bool = False, search: bool = T
         checked = load_and_check(project, diags, timer)
         if checked is None or diags.errors or (strict and diags.warnings):
             return result
-        manifest = publish(checked, project, out, diags, timer, search=search, pdf=pdf, workers=workers,
-                           drawing=drawing, on_wait=on_wait)
+        manifest = publish(
+            checked,
+            project,
+            out,
+            diags,
+            timer,
+            search=search,
+            pdf=pdf,
+            workers=workers,
+            drawing=drawing,
+            on_wait=on_wait,
+        )
     finally:
         workers.close()
     if manifest is not None:
@@ -227,15 +251,18 @@ class Drawing:
         """Start drawing what the cache lacks; the key of every chart, which names its images."""
         from . import charts
 
-        langs = [charts.ChartLanguage(lang.tag, site.report.number_grouping.get(lang.tag, ""))
-                 for lang in site.report.languages]
+        langs = [
+            charts.ChartLanguage(lang.tag, site.report.number_grouping.get(lang.tag, ""))
+            for lang in site.report.languages
+        ]
         keys, self.found, todo = charts.cached(list(site.charts.values()), langs, self.fonts, self.project.cache)
         if todo:
             self._warm_up()
             share = -(-len(todo) // self.workers.count)
             for i in range(0, len(todo), share):
-                self.futures.append(self.workers.get().submit(charts.draw_charts, todo[i:i + share], self.fonts,
-                                                              self.project.cache))
+                self.futures.append(
+                    self.workers.get().submit(charts.draw_charts, todo[i : i + share], self.fonts, self.project.cache)
+                )
         return keys
 
     def result(self, diags: Diagnostics) -> dict[tuple[str, str], dict[str, bytes]]:
@@ -247,10 +274,19 @@ class Drawing:
         return drawn
 
 
-
-def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, timer: Timer, *, search: bool,
-            pdf: bool, workers: Workers | None = None, drawing: Drawing | None = None,
-            on_wait: Callable[[str], None] = lambda message: None) -> dict[str, str] | None:
+def publish(
+    checked: Checked,
+    project: Project,
+    out: Path,
+    diags: Diagnostics,
+    timer: Timer,
+    *,
+    search: bool,
+    pdf: bool,
+    workers: Workers | None = None,
+    drawing: Drawing | None = None,
+    on_wait: Callable[[str], None] = lambda message: None,
+) -> dict[str, str] | None:
     """Render, draw, typeset, index and write a checked site, then swap it into `out`.
 
     The manifest of the new output, or None (with diagnostics) when nothing was replaced.
@@ -274,15 +310,15 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
         if pdf:
             from . import pdf as pdf_stage
 
-            made.pdfs = {pdf_stage.pdf_url(ctx, target) for target in (*ctx.langs, *ctx.pairs)}
+            targets: list[Language | Pair] = [*ctx.langs, *ctx.pairs]
+            made.pdfs = {pdf_stage.pdf_url(ctx, target) for target in targets}
             typesetting = pdf_stage.Typesetting(project.cache, workers.get)
         with ThreadPoolExecutor(max_workers=2) as executor, write.Lock(out, on_wait):
             index: Future[dict[str, bytes]] | None = None
             if search:
                 from . import search as search_stage
 
-                index = executor.submit(search_stage.build_index, list(search_stage.records(ctx)), diags,
-                                        project.cache)
+                index = executor.submit(search_stage.build_index, list(search_stage.records(ctx)), diags, project.cache)
             write.remove_leftovers(out)
             stage = write.stage_dir(out)
             try:
@@ -293,8 +329,10 @@ def publish(checked: Checked, project: Project, out: Path, diags: Diagnostics, t
 
                 todo = pages.cards(ctx)
                 share = -(-len(todo) // workers.count) if todo else 1
-                drawing_cards = [workers.get().submit(card_stage.draw_cards, todo[i:i + share], project.cache)
-                                 for i in range(0, len(todo), share)]
+                drawing_cards = [
+                    workers.get().submit(card_stage.draw_cards, todo[i : i + share], project.cache)
+                    for i in range(0, len(todo), share)
+                ]
                 try:
                     for rel, data in pages.render_all(ctx):
                         writer.put(rel, data)

@@ -10,6 +10,7 @@ The default theme is package data (reportsite/theme/ in an installed
 package). In a checkout of this repository it is the repository's own
 top-level templates/ and assets/, from which the package's copy is made.
 """
+
 from __future__ import annotations
 
 import os
@@ -88,8 +89,13 @@ def _unique(paths: list[Path]) -> tuple[Path, ...]:
     return tuple(out)
 
 
-def make(root: Path, content: Path | None = None, cache: Path | None | str = "default",
-         templates: Path | None = None, assets: Path | None = None) -> Project:
+def make(
+    root: Path,
+    content: Path | None = None,
+    cache: Path | None | str = "default",
+    templates: Path | None = None,
+    assets: Path | None = None,
+) -> Project:
     """The project at `root`; `templates` and `assets` replace the project's own folders (tests use them)."""
     root = root.resolve()
     return Project(

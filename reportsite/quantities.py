@@ -16,6 +16,7 @@ comes from the theme's strings of that language: numbers written as words
 ("three", with UN English spelling out one to nine), and words that may
 stand between a number and its scale word (500 多万: "over 5 million").
 """
+
 from __future__ import annotations
 
 import re
@@ -56,6 +57,7 @@ def _bounded(words: list[str], start: bool = False) -> str:
     """Words of a script written with spaces end where their word ends ("million", not "millionaire");
     those of a script written without them (万美元, 7 月采取, 年11月) run on into the next word.
     start: the word must also start where a word starts (a month name, a number word)."""
+
     def wide(ch: str) -> bool:
         return unicodedata.east_asian_width(ch) in "WF"
 
@@ -131,11 +133,14 @@ def reader(tag: str, number_words: tuple[str, ...] = (), joiners: tuple[str, ...
     number = rf"(?P<num>(?<![\d{d}])\d{{1,3}}(?:[{g}]\d{{3}})+(?!\d)|(?<![\d{d}])\d+)(?P<frac>[{d}]\d+)?"
     scale = rf"(?:\s*(?:{_alternation(list(joiners))})?\s*(?P<unit>{_bounded(list(scales))}))?"
     pattern = re.compile(
-        r"(?:" + _COMMON
+        r"(?:"
+        + _COMMON
         + rf"| (?P<month>{_bounded(list(months), start=True)})"
         + rf"| {number}{scale}"
         + rf"| (?P<word>{_bounded(list(words), start=True)})"
-        + ")", re.X)
+        + ")",
+        re.X,
+    )
     return Reader(pattern, scales, months, words, "".join(sorted(decimals)), "".join(sorted(groups)))
 
 

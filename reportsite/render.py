@@ -9,15 +9,17 @@ Templates get small view dicts made here, never the model. Jinja runs with
 autoescape and StrictUndefined; HTML made by code (text, contents) enters a
 template as Markup once, built by code that escapes every text.
 """
+
 from __future__ import annotations
 
 import hashlib
 import html
 import json
 import os
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from babel.units import format_unit
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
@@ -66,8 +68,12 @@ class Context:
         self.pairs = pairs(self.langs)
         self.env = Environment(
             loader=ChoiceLoader([_Loader(str(p), project.trusted_root(p)) for p in project.templates]),
-            autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-            keep_trailing_newline=False, auto_reload=False,
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            auto_reload=False,
         )
         self.asset_urls, self.asset_files = collect_assets(project, site)
         self.env.globals["asset"] = self._asset
@@ -117,8 +123,12 @@ class Context:
         return smart(text, self.quotes(lang))
 
     def heading(self, section: Section, lang: Language) -> str:
-        return labels.heading(self.typeset(section.title[lang.tag], lang), section.label, self.report.scheme,
-                              self.ui(lang).get("headings") or {})
+        return labels.heading(
+            self.typeset(section.title[lang.tag], lang),
+            section.label,
+            self.report.scheme,
+            self.ui(lang).get("headings") or {},
+        )
 
     def language_name(self, lang: Language, in_lang: Language) -> str:
         """A language's name in another language, from CLDR: for "Same paragraph in Chinese"."""
@@ -245,22 +255,33 @@ class Context:
             page = url_for(Figure(chart_id), lang)
             view = {
                 # In a column of a side-by-side page the row holds fig-N; the figure takes the column's suffix.
-                "id": f"fig-{number}{suffix}", "number": number, "label": ui["figure"].format(n=number),
-                "title": self.typeset(spec.title[lang.tag], lang), "caption": self.typeset(spec.caption[lang.tag], lang),
+                "id": f"fig-{number}{suffix}",
+                "number": number,
+                "label": ui["figure"].format(n=number),
+                "title": self.typeset(spec.title[lang.tag], lang),
+                "caption": self.typeset(spec.caption[lang.tag], lang),
                 "alt": self.typeset(spec.alt[lang.tag], lang),
-                "description": self.typeset(spec.description[lang.tag], lang), "img": "/" + name, "img_dark": "/" + dark,
-                "width": width, "height": height, "page": "" if mode == "page" else page,
+                "description": self.typeset(spec.description[lang.tag], lang),
+                "img": "/" + name,
+                "img_dark": "/" + dark,
+                "width": width,
+                "height": height,
+                "page": "" if mode == "page" else page,
                 "csv": page + f"{chart_id}.{lang.tag}.csv",
-                "table": {**charts.table(spec, chart_lang),
-                          "notes": charts.derived_notes(spec, lang.tag, ui["derived_note"])},
-                "sources": [{"text": self.paragraph_name(pid, lang), "href": where.link(Link("", (), False, fragment=pid))}
-                            for pid in spec.paragraphs()],
+                "table": {
+                    **charts.table(spec, chart_lang),
+                    "notes": charts.derived_notes(spec, lang.tag, ui["derived_note"]),
+                },
+                "sources": [
+                    {"text": self.paragraph_name(pid, lang), "href": where.link(Link("", (), False, fragment=pid))}
+                    for pid in spec.paragraphs()
+                ],
             }
             self._figures[key] = self.env.get_template("figure.html").render(fig=view, ui=ui)
         return self._figures[key]
 
     def paragraph_name(self, pid: str, lang: Language) -> str:
-        """"Paragraph 49" for a numbered paragraph; the section's heading and the paragraph's place otherwise."""
+        """ "Paragraph 49" for a numbered paragraph; the section's heading and the paragraph's place otherwise."""
         if pid.startswith("para-"):
             return str(self.ui(lang)["paragraph"]).format(n=pid[5:])
         section = self.by_id[self.refs.para_section[pid]]
@@ -295,8 +316,11 @@ class Context:
         from .markdown import footnote_key
 
         # In the order report.yaml declares them; the title (with the subtitle) is the cover's heading.
-        fields = [{"key": f.key, "html": Markup(htmltext.inline(f.content[lang.tag], where))}
-                  for f in self.report.cover if f.key != "subtitle"]
+        fields = [
+            {"key": f.key, "html": Markup(htmltext.inline(f.content[lang.tag], where))}
+            for f in self.report.cover
+            if f.key != "subtitle"
+        ]
         subtitle = self.report.field("subtitle")
         return {
             "symbol": self.report.symbol,
@@ -304,8 +328,9 @@ class Context:
             "title": self.typeset(self.report.title(lang.tag), lang),
             "subtitle": self.typeset(subtitle.text[lang.tag], lang) if subtitle else "",
             "summary": self.typeset(self.report.summary.get(lang.tag, ""), lang),
-            "footnotes": Markup(htmltext.footnotes([(label, footnote_key(label), content)
-                                                    for label, content in notes.items()], where)),
+            "footnotes": Markup(
+                htmltext.footnotes([(label, footnote_key(label), content) for label, content in notes.items()], where)
+            ),
         }
 
     def chrome(self, lang: Language) -> dict[str, Markup]:
@@ -314,48 +339,95 @@ class Context:
             from . import cite
 
             ui = self.ui(lang)
-            others = [{"path": o.path, "tag": o.html, "search": o.search, "dir": o.dir,
-                       "name": self.language_name(o, lang),
-                       "also": ui["search_also"].format(language=self.language_name(o, lang)),
-                       "same": ui["search_in_language"].format(language=self.language_name(o, lang))}
-                      for o in self.langs if o != lang]
-            view = {"page": {"lang": lang.path, "html_lang": lang.html, "symbol": self.report.symbol,
-                             "others_json": json.dumps(others, ensure_ascii=False, separators=(",", ":")),
-                             "same_here": ui["search_in_language"].format(language=lang.name),
-                             "count": json.dumps(ui["search_results"], ensure_ascii=False),
-                             "languages": [o.path for o in self.langs],
-                             "cite_paragraph": cite.paragraph_template(self, lang),
-                             "cite_report": cite.formatted(self, lang, html_out=False)}, "ui": ui}
-            self._chrome[lang.tag] = {name: Markup(self.env.get_template(f"{name.replace('_', '-')}.html").render(**view))
-                                      for name in ("search_form", "body_attrs")}
+            others = [
+                {
+                    "path": o.path,
+                    "tag": o.html,
+                    "search": o.search,
+                    "dir": o.dir,
+                    "name": self.language_name(o, lang),
+                    "also": ui["search_also"].format(language=self.language_name(o, lang)),
+                    "same": ui["search_in_language"].format(language=self.language_name(o, lang)),
+                }
+                for o in self.langs
+                if o != lang
+            ]
+            view = {
+                "page": {
+                    "lang": lang.path,
+                    "html_lang": lang.html,
+                    "symbol": self.report.symbol,
+                    "others_json": json.dumps(others, ensure_ascii=False, separators=(",", ":")),
+                    "same_here": ui["search_in_language"].format(language=lang.name),
+                    "count": json.dumps(ui["search_results"], ensure_ascii=False),
+                    "languages": [o.path for o in self.langs],
+                    "cite_paragraph": cite.paragraph_template(self, lang),
+                    "cite_report": cite.formatted(self, lang, html_out=False),
+                },
+                "ui": ui,
+            }
+            self._chrome[lang.tag] = {
+                name: Markup(self.env.get_template(f"{name.replace('_', '-')}.html").render(**view))
+                for name in ("search_form", "body_attrs")
+            }
         return self._chrome[lang.tag]
 
-    def base_view(self, lang: Language, url: str, title: str, description: str,
-                  counterpart: Callable[[Language], str] | None, noindex: bool = False,
-                  meta: list[tuple[str, str]] | None = None, jsonld: str = "") -> dict[str, Any]:
+    def base_view(
+        self,
+        lang: Language,
+        url: str,
+        title: str,
+        description: str,
+        counterpart: Callable[[Language], str] | None,
+        noindex: bool = False,
+        meta: list[tuple[str, str]] | None = None,
+        jsonld: str = "",
+    ) -> dict[str, Any]:
         """What base.html needs: head metadata, the language switch, the page's own language and direction."""
         ui = self.ui(lang)
-        alternates = [{"hreflang": o.html, "href": self.abs_url(counterpart(o))} for o in self.langs] \
-            if counterpart else []
+        alternates = (
+            [{"hreflang": o.html, "href": self.abs_url(counterpart(o))} for o in self.langs] if counterpart else []
+        )
         others = [o for o in self.langs if o != lang]
-        switch = [{"href": counterpart(o) if counterpart else url_for("home", o), "lang": o.tag, "html_lang": o.html,
-                   "dir": o.dir, "name": o.name} for o in others]
+        switch = [
+            {
+                "href": counterpart(o) if counterpart else url_for("home", o),
+                "lang": o.tag,
+                "html_lang": o.html,
+                "dir": o.dir,
+                "name": o.name,
+            }
+            for o in others
+        ]
         pdf = url_for(_pdf_file(self.report, lang), lang)
         return {
-            "lang": lang.tag, "html_lang": lang.html, "dir": lang.dir, "script": lang.script, "ui": ui, "url": url,
-            "title": title, "description": description, "noindex": noindex,
+            "lang": lang.tag,
+            "html_lang": lang.html,
+            "dir": lang.dir,
+            "script": lang.script,
+            "ui": ui,
+            "url": url,
+            "title": title,
+            "description": description,
+            "noindex": noindex,
             "canonical": self.abs_url(url),
             "alternates": alternates,
             # Readers matching no language get the landing page, which lets them choose.
             "x_default": self.abs_url(url_for("landing")),
-            "og_locale": lang.og_locale, "og_alternates": [o.og_locale for o in others],
-            "og_image": "", "switch": switch, **self.chrome(lang),
-            "home": url_for("home", lang), "full": url_for("full", lang),
-            "site_name": self.typeset(self.report.site_name[lang.tag], lang), "symbol": self.report.symbol,
+            "og_locale": lang.og_locale,
+            "og_alternates": [o.og_locale for o in others],
+            "og_image": "",
+            "switch": switch,
+            **self.chrome(lang),
+            "home": url_for("home", lang),
+            "full": url_for("full", lang),
+            "site_name": self.typeset(self.report.site_name[lang.tag], lang),
+            "symbol": self.report.symbol,
             "logo": self.asset_urls.get(self.report.logo, "") if self.report.logo else "",
             "brand_css": self.asset_urls.get("brand.css", ""),
             "pdf": {"href": pdf, "size": self.pdf_size(pdf, lang)} if pdf in self.products.pdfs else None,
-            "meta": meta or [], "jsonld": Markup(jsonld) if jsonld else "",
+            "meta": meta or [],
+            "jsonld": Markup(jsonld) if jsonld else "",
         }
 
     # -- the side-by-side view -------------------------------------------------
@@ -365,23 +437,49 @@ class Context:
         per_lang = {lang.tag: dict(self.blocks(section, lang, "parallel", f"-{lang.path}")) for lang in langs}
         rows = []
         for key in per_lang[pair.a.tag]:
-            cells = [{"lang": lang.html, "dir": lang.dir, "script": lang.script,
-                      "html": Markup(per_lang[lang.tag].get(key, ""))} for lang in langs]
+            cells = [
+                {
+                    "lang": lang.html,
+                    "dir": lang.dir,
+                    "script": lang.script,
+                    "html": Markup(per_lang[lang.tag].get(key, "")),
+                }
+                for lang in langs
+            ]
             rows.append({"id": key if _row_key(key) else f"{section.id}-{key}", "heading": False, "cells": cells})
         notes = []
         for lang in langs:
             body = section.bodies[lang.tag].parsed
             assert body is not None
-            notes.append({"lang": lang.html, "dir": lang.dir, "script": lang.script, "html": Markup(htmltext.footnotes(
-                body.footnotes, self.where(lang, section, "parallel", f"-{lang.path}")))})
+            notes.append(
+                {
+                    "lang": lang.html,
+                    "dir": lang.dir,
+                    "script": lang.script,
+                    "html": Markup(
+                        htmltext.footnotes(body.footnotes, self.where(lang, section, "parallel", f"-{lang.path}"))
+                    ),
+                }
+            )
         if any(n["html"] for n in notes):
             rows.append({"id": f"{section.id}-notes", "heading": False, "cells": notes})
         return self.env.get_template("parallel-rows.html").render(rows=rows)
 
     def parallel_heading_row(self, section: Section, pair: Pair) -> str:
-        row = {"id": section.id, "heading": True, "level": min(section.depth + 1, 6),
-               "cells": [{"lang": lang.html, "dir": lang.dir, "script": lang.script,
-                          "html": Markup(html.escape(self.heading(section, lang)))} for lang in (pair.a, pair.b)]}
+        row = {
+            "id": section.id,
+            "heading": True,
+            "level": min(section.depth + 1, 6),
+            "cells": [
+                {
+                    "lang": lang.html,
+                    "dir": lang.dir,
+                    "script": lang.script,
+                    "html": Markup(html.escape(self.heading(section, lang))),
+                }
+                for lang in (pair.a, pair.b)
+            ],
+        }
         return self.env.get_template("parallel-rows.html").render(rows=[row])
 
 
@@ -392,7 +490,7 @@ class _Loader(FileSystemLoader):
         super().__init__(folder)
         self.root = root
 
-    def get_source(self, environment: Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         source, filename, uptodate = super().get_source(environment, template)
         real = os.path.realpath(filename or "")
         if not (real == self.root or real.startswith(self.root.rstrip(os.sep) + os.sep)):
@@ -444,8 +542,10 @@ def template_error(exc: TemplateError, diags: Diagnostics) -> None:
                 name, lineno = filename, tb.tb_lineno
             tb = tb.tb_next
     name = name or "templates"
-    diags.error(SourcePos(display_path(name) if name != "templates" else "templates", lineno, 0 if not lineno else 1),
-                f"template error: {exc.message if hasattr(exc, 'message') and exc.message else exc}")
+    diags.error(
+        SourcePos(display_path(name) if name != "templates" else "templates", lineno, 0 if not lineno else 1),
+        f"template error: {exc.message if hasattr(exc, 'message') and exc.message else exc}",
+    )
 
 
 def clip(text: str, limit: int = 155) -> str:

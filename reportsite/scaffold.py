@@ -12,12 +12,14 @@ The sample text exists in the six UN languages; a report in another
 language gets the English text to translate, and the theme's English
 interface strings in content/ui/<tag>.yaml to translate likewise.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -25,81 +27,119 @@ from .errors import Diagnostics
 from .languages import Language, LanguageError, language
 from .project import THEME
 
-SAMPLE = {
+SAMPLE: dict[str, dict[str, Any]] = {
     "en": {
-        "title": "Annual report", "intro": "Introduction", "results": "Results",
+        "title": "Annual report",
+        "intro": "Introduction",
+        "results": "Results",
         "p1": "The present report describes the work of the organization in 2025.",
         "p2": "It was prepared by the secretariat and reviewed by the Executive Board.",
         "p3": "In 2025, the organization supported 48 cities in 12 countries.",
         "p4": "Its income rose from $4.2 million in 2024 to $5.1 million in 2025.",
-        "chart": "Income", "unit": "millions of United States dollars", "income": "Income",
-        "cats": ["2024", "2025"], "alt": "Bar chart of income in 2024 and 2025.",
-        "caption": "Income rose by about a fifth.", "desc": "Income was 4.2 million in 2024 and 5.1 million in 2025.",
-        "about": "About this report and how it was prepared.", "about2": "What the organization achieved in 2025.",
+        "chart": "Income",
+        "unit": "millions of United States dollars",
+        "income": "Income",
+        "cats": ["2024", "2025"],
+        "alt": "Bar chart of income in 2024 and 2025.",
+        "caption": "Income rose by about a fifth.",
+        "desc": "Income was 4.2 million in 2024 and 5.1 million in 2025.",
+        "about": "About this report and how it was prepared.",
+        "about2": "What the organization achieved in 2025.",
     },
     "fr": {
-        "title": "Rapport annuel", "intro": "Introduction", "results": "Résultats",
+        "title": "Rapport annuel",
+        "intro": "Introduction",
+        "results": "Résultats",
         "p1": "Le présent rapport décrit les travaux de l’organisation en 2025.",
         "p2": "Il a été établi par le secrétariat et examiné par le Conseil d’administration.",
         "p3": "En 2025, l’organisation a appuyé 48 villes dans 12 pays.",
         "p4": "Ses recettes sont passées de 4,2 millions de dollars en 2024 à 5,1 millions de dollars en 2025.",
-        "chart": "Recettes", "unit": "millions de dollars des États-Unis", "income": "Recettes",
-        "cats": ["2024", "2025"], "alt": "Graphique à barres des recettes en 2024 et 2025.",
+        "chart": "Recettes",
+        "unit": "millions de dollars des États-Unis",
+        "income": "Recettes",
+        "cats": ["2024", "2025"],
+        "alt": "Graphique à barres des recettes en 2024 et 2025.",
         "caption": "Les recettes ont augmenté d’environ un cinquième.",
         "desc": "Les recettes s’élevaient à 4,2 millions en 2024 et à 5,1 millions en 2025.",
-        "about": "Objet du rapport et méthode d’établissement.", "about2": "Résultats obtenus par l’organisation en 2025.",
+        "about": "Objet du rapport et méthode d’établissement.",
+        "about2": "Résultats obtenus par l’organisation en 2025.",
     },
     "es": {
-        "title": "Informe anual", "intro": "Introducción", "results": "Resultados",
+        "title": "Informe anual",
+        "intro": "Introducción",
+        "results": "Resultados",
         "p1": "En el presente informe se describe la labor de la organización en 2025.",
         "p2": "Fue preparado por la secretaría y examinado por la Junta Ejecutiva.",
         "p3": "En 2025, la organización prestó apoyo a 48 ciudades de 12 países.",
         "p4": "Sus ingresos pasaron de 4,2 millones de dólares en 2024 a 5,1 millones de dólares en 2025.",
-        "chart": "Ingresos", "unit": "millones de dólares de los Estados Unidos", "income": "Ingresos",
-        "cats": ["2024", "2025"], "alt": "Gráfico de barras de los ingresos en 2024 y 2025.",
+        "chart": "Ingresos",
+        "unit": "millones de dólares de los Estados Unidos",
+        "income": "Ingresos",
+        "cats": ["2024", "2025"],
+        "alt": "Gráfico de barras de los ingresos en 2024 y 2025.",
         "caption": "Los ingresos aumentaron aproximadamente una quinta parte.",
         "desc": "Los ingresos fueron de 4,2 millones en 2024 y de 5,1 millones en 2025.",
-        "about": "Objeto del informe y modo en que se preparó.", "about2": "Lo que logró la organización en 2025.",
+        "about": "Objeto del informe y modo en que se preparó.",
+        "about2": "Lo que logró la organización en 2025.",
     },
     "ru": {
-        "title": "Годовой доклад", "intro": "Введение", "results": "Результаты",
+        "title": "Годовой доклад",
+        "intro": "Введение",
+        "results": "Результаты",
         "p1": "В настоящем докладе описывается работа организации в 2025 году.",
         "p2": "Он подготовлен секретариатом и рассмотрен Исполнительным советом.",
         "p3": "В 2025 году организация оказала поддержку 48 городам в 12 странах.",
         "p4": "Ее поступления выросли с 4,2 млн долл. США в 2024 году до 5,1 млн долл. США в 2025 году.",
-        "chart": "Поступления", "unit": "млн долл. США", "income": "Поступления",
-        "cats": ["2024", "2025"], "alt": "Столбчатая диаграмма поступлений в 2024 и 2025 годах.",
+        "chart": "Поступления",
+        "unit": "млн долл. США",
+        "income": "Поступления",
+        "cats": ["2024", "2025"],
+        "alt": "Столбчатая диаграмма поступлений в 2024 и 2025 годах.",
         "caption": "Поступления выросли примерно на пятую часть.",
         "desc": "Поступления составили 4,2 млн в 2024 году и 5,1 млн в 2025 году.",
-        "about": "О докладе и порядке его подготовки.", "about2": "Чего организация достигла в 2025 году.",
+        "about": "О докладе и порядке его подготовки.",
+        "about2": "Чего организация достигла в 2025 году.",
     },
     "ar": {
-        "title": "التقرير السنوي", "intro": "مقدمة", "results": "النتائج",
+        "title": "التقرير السنوي",
+        "intro": "مقدمة",
+        "results": "النتائج",
         "p1": "يصف هذا التقرير أعمال المنظمة في عام 2025.",
         "p2": "وقد أعدته الأمانة واستعرضه المجلس التنفيذي.",
         "p3": "وفي عام 2025، دعمت المنظمة 48 مدينة في 12 بلدا.",
         "p4": "وارتفعت إيراداتها من 4.2 مليون دولار في عام 2024 إلى 5.1 مليون دولار في عام 2025.",
-        "chart": "الإيرادات", "unit": "ملايين دولارات الولايات المتحدة", "income": "الإيرادات",
-        "cats": ["2024", "2025"], "alt": "رسم بياني بالأعمدة للإيرادات في عامي 2024 و2025.",
+        "chart": "الإيرادات",
+        "unit": "ملايين دولارات الولايات المتحدة",
+        "income": "الإيرادات",
+        "cats": ["2024", "2025"],
+        "alt": "رسم بياني بالأعمدة للإيرادات في عامي 2024 و2025.",
         "caption": "ارتفعت الإيرادات بنحو الخُمس.",
         "desc": "بلغت الإيرادات 4.2 مليون في عام 2024 و5.1 مليون في عام 2025.",
-        "about": "الغرض من التقرير وطريقة إعداده.", "about2": "ما حققته المنظمة في عام 2025.",
+        "about": "الغرض من التقرير وطريقة إعداده.",
+        "about2": "ما حققته المنظمة في عام 2025.",
     },
     "zh": {
-        "title": "年度报告", "intro": "导言", "results": "成果",
+        "title": "年度报告",
+        "intro": "导言",
+        "results": "成果",
         "p1": "本报告介绍本组织 2025 年的工作。",
         "p2": "本报告由秘书处编写，并经执行局审议。",
         "p3": "2025 年，本组织为 12 个国家的 48 座城市提供了支持。",
         "p4": "本组织的收入从 2024 年的 420 万美元增至 2025 年的 510 万美元。",
-        "chart": "收入", "unit": "百万美元", "income": "收入",
-        "cats": ["2024", "2025"], "alt": "2024 年和 2025 年收入柱状图。",
-        "caption": "收入增长约五分之一。", "desc": "2024 年收入为 420 万美元，2025 年为 510 万美元。",
-        "about": "本报告的目的和编写方式。", "about2": "本组织 2025 年取得的成果。",
+        "chart": "收入",
+        "unit": "百万美元",
+        "income": "收入",
+        "cats": ["2024", "2025"],
+        "alt": "2024 年和 2025 年收入柱状图。",
+        "caption": "收入增长约五分之一。",
+        "desc": "2024 年收入为 420 万美元，2025 年为 510 万美元。",
+        "about": "本报告的目的和编写方式。",
+        "about2": "本组织 2025 年取得的成果。",
     },
 }
 
 
-def _sample(lang: Language) -> dict[str, object]:
+def _sample(lang: Language) -> dict[str, Any]:
     return SAMPLE.get(lang.tag) or SAMPLE.get(lang.search) or SAMPLE["en"]
 
 
@@ -127,39 +167,62 @@ def write_project(folder: Path, langs: list[Language], title: str | None) -> Non
     }
     (content / "report.yaml").write_text(
         "# The report: its languages (the source first), its address, its cover and how it is cited.\n"
-        "# Change base_url to the address where the site will be published.\n" + _dump(report), "utf-8")
-    sections = [("01-introduction", "introduction", "1", "intro", "about", ["p1", "p2"], 1),
-                ("02-results", "results", "2", "results", "about2", ["p3", "p4"], 3)]
+        "# Change base_url to the address where the site will be published.\n" + _dump(report),
+        "utf-8",
+    )
+    sections = [
+        ("01-introduction", "introduction", "1", "intro", "about", ["p1", "p2"], 1),
+        ("02-results", "results", "2", "results", "about2", ["p3", "p4"], 3),
+    ]
     for folder_name, sid, label, title_key, desc_key, paras, first in sections:
         path = content / "sections" / folder_name
         path.mkdir(parents=True)
-        (path / "section.yaml").write_text(_dump({"id": sid, "label": label, "order": int(label),
-                                                  "title": _per_lang(langs, title_key)}), "utf-8")
+        (path / "section.yaml").write_text(
+            _dump({"id": sid, "label": label, "order": int(label), "title": _per_lang(langs, title_key)}), "utf-8"
+        )
         for lang in langs:
             text = _sample(lang)
             body = [f"{first + i}. {text[key]}" for i, key in enumerate(paras)]
             if sid == "results":
                 body.append("```chart\nincome\n```")
             (path / f"body.{lang.tag}.md").write_text(
-                "---\ndescription: " + json.dumps(text[desc_key], ensure_ascii=False) + "\n---\n\n"
-                + "\n\n".join(body) + "\n", "utf-8")
+                "---\ndescription: "
+                + json.dumps(text[desc_key], ensure_ascii=False)
+                + "\n---\n\n"
+                + "\n\n".join(body)
+                + "\n",
+                "utf-8",
+            )
     chart = {
-        "id": "income", "type": "bar", "unit": _per_lang(langs, "unit"), "title": _per_lang(langs, "chart"),
-        "caption": _per_lang(langs, "caption"), "alt": _per_lang(langs, "alt"),
-        "description": _per_lang(langs, "desc"), "categories": _per_lang(langs, "cats"),
-        "series": [{"id": "income", "label": _per_lang(langs, "income"),
-                    "points": [{"value": 4.2, "source": "para-4"}, {"value": 5.1, "source": "para-4"}]}],
+        "id": "income",
+        "type": "bar",
+        "unit": _per_lang(langs, "unit"),
+        "title": _per_lang(langs, "chart"),
+        "caption": _per_lang(langs, "caption"),
+        "alt": _per_lang(langs, "alt"),
+        "description": _per_lang(langs, "desc"),
+        "categories": _per_lang(langs, "cats"),
+        "series": [
+            {
+                "id": "income",
+                "label": _per_lang(langs, "income"),
+                "points": [{"value": 4.2, "source": "para-4"}, {"value": 5.1, "source": "para-4"}],
+            }
+        ],
     }
     (content / "charts" / "income.yaml").write_text(_dump(chart), "utf-8")
     reference = yaml.safe_load((THEME / "templates" / "i18n" / "en.yaml").read_text("utf-8"))
     for lang in langs:
-        if not (THEME / "templates" / "i18n" / f"{lang.tag}.yaml").is_file() and \
-                not (THEME / "templates" / "i18n" / f"{lang.search}.yaml").is_file():
+        if (
+            not (THEME / "templates" / "i18n" / f"{lang.tag}.yaml").is_file()
+            and not (THEME / "templates" / "i18n" / f"{lang.search}.yaml").is_file()
+        ):
             (content / "ui").mkdir(exist_ok=True)
             (content / "ui" / f"{lang.tag}.yaml").write_text(
                 f"# Interface strings for {lang.name}: the theme has none in this language.\n"
-                "# These are the English ones: translate each value, keep the {placeholders}.\n"
-                + _dump(reference), "utf-8")
+                "# These are the English ones: translate each value, keep the {placeholders}.\n" + _dump(reference),
+                "utf-8",
+            )
     (folder / "netlify.toml").write_text(netlify_toml(langs), "utf-8")
     (folder / ".gitignore").write_text("/site/\n/.cache/\n", "utf-8")
     (folder / "README.md").write_text(readme(langs), "utf-8")
@@ -167,8 +230,10 @@ def write_project(folder: Path, langs: list[Language], title: str | None) -> Non
 
 def netlify_toml(langs: list[Language]) -> str:
     """Build and publish, the theme's security headers, and redirects for exactly these languages."""
-    csp = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self'; "
-           "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+    csp = (
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self'; "
+        "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
     out = [
         "# Netlify builds the site with reportsite and publishes site/.",
         "[build]",
@@ -185,8 +250,15 @@ def netlify_toml(langs: list[Language]) -> str:
         "# Readers go to the language their browser asks for; others get the landing page.",
     ]
     for lang in langs:
-        out += ["[[redirects]]", '  from = "/"', f'  to = "/{lang.path}/"', "  status = 302", "  force = true",
-                f'  conditions = {{ Language = ["{lang.search}"] }}', ""]
+        out += [
+            "[[redirects]]",
+            '  from = "/"',
+            f'  to = "/{lang.path}/"',
+            "  status = 302",
+            "  force = true",
+            f'  conditions = {{ Language = ["{lang.search}"] }}',
+            "",
+        ]
     for lang in langs:
         out += ["[[redirects]]", f'  from = "/{lang.path}/*"', f'  to = "/{lang.path}/404.html"', "  status = 404", ""]
     return "\n".join(out)
@@ -251,8 +323,10 @@ def run(args: argparse.Namespace, prog: str) -> int:
     write_project(folder, langs, args.title)
     if len(langs) > 1:
         _confirm_all(folder)
-    print(f"a new report in {folder}/ ({', '.join(lang.tag for lang in langs)}); next:\n"
-          f"  cd {folder} && {prog} check --strict && {prog} serve")
+    print(
+        f"a new report in {folder}/ ({', '.join(lang.tag for lang in langs)}); next:\n"
+        f"  cd {folder} && {prog} check --strict && {prog} serve"
+    )
     return 0
 
 

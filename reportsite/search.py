@@ -11,6 +11,7 @@ every numbered paragraph (/en/slug/#para-49), section title, figure, footnote
 and the cover summary. The whole-report and side-by-side pages hold the same
 text again and are not indexed, so nothing is found twice.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,24 +21,31 @@ import importlib.metadata
 import json
 import os
 import re
+from collections.abc import Iterator
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 from pagefind.service import PagefindService
 
 from .errors import Diagnostics, SourcePos
 from .languages import Language
 from .model import Section, Site
-from .parse import Refs
 from .render import Context
 from .urls import url_for
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 DOTTED = re.compile(r"\d+(?:[./]\d+)+")  # 1.4.2, 73/239
 GRAM = 4
-UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-          "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+UNUSED = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
 
 
 def grams(text: str) -> str:
@@ -56,12 +64,12 @@ def grams(text: str) -> str:
     runs = HAN.findall(text)
     if not runs:
         return ""
-    words = dict.fromkeys(run[i:i + GRAM] for run in runs for i in range(len(run)))
+    words = dict.fromkeys(run[i : i + GRAM] for run in runs for i in range(len(run)))
     words.update(dict.fromkeys(DOTTED.findall(text)))
     return " ".join(words)
 
 
-def _record(lang: Language, url: str, title: str, content: str, **meta: str) -> dict:
+def _record(lang: Language, url: str, title: str, content: str, **meta: str) -> dict[str, Any]:
     meta = {"title": title, "lang": lang.tag, **meta}
     found = grams(content)
     if found:
@@ -69,14 +77,14 @@ def _record(lang: Language, url: str, title: str, content: str, **meta: str) -> 
     return {"url": url, "content": content, "language": lang.search, "meta": meta}
 
 
-def summary_record(site: Site, lang: Language) -> list[dict]:
+def summary_record(site: Site, lang: Language) -> list[dict[str, Any]]:
     summary = site.report.summary.get(lang.tag)
     if not summary:
         return []
     return [_record(lang, url_for("home", lang) + "#summary", site.ui[lang.tag]["summary"], summary, kind="summary")]
 
 
-def section_records(ctx: Context, section: Section, lang: Language) -> list[dict]:
+def section_records(ctx: Context, section: Section, lang: Language) -> list[dict[str, Any]]:
     """A section's title, paragraphs, figures and footnotes, in reading order."""
     site, refs = ctx.site, ctx.refs
     ui = site.ui[lang.tag]
@@ -92,16 +100,27 @@ def section_records(ctx: Context, section: Section, lang: Language) -> list[dict
         elif block.kind == "figure":
             chart, key = site.charts[block.id], f"fig-{refs.figures[block.id]}"
             text = "\n".join((chart.title[lang.tag], chart.caption[lang.tag], chart.description[lang.tag]))
-            out.append(_record(lang, f"{page}#{key}", title, text, kind="figure",
-                               label=ui["figure"].format(n=refs.figures[block.id])))
+            out.append(
+                _record(
+                    lang,
+                    f"{page}#{key}",
+                    title,
+                    text,
+                    kind="figure",
+                    label=ui["figure"].format(n=refs.figures[block.id]),
+                )
+            )
     for note in body.footnotes:
         key = f"fn-{note.key}"
-        out.append(_record(lang, f"{page}#{key}", title, note.text, kind="footnote",
-                           label=ui["footnote"].format(label=note.label)))
+        out.append(
+            _record(
+                lang, f"{page}#{key}", title, note.text, kind="footnote", label=ui["footnote"].format(label=note.label)
+            )
+        )
     return out
 
 
-def records(ctx: Context) -> Iterator[dict]:
+def records(ctx: Context) -> Iterator[dict[str, Any]]:
     """Every record, in document order, one language after the other: the order fixes the output bytes."""
     for lang in ctx.langs:
         yield from summary_record(ctx.site, lang)
@@ -109,7 +128,7 @@ def records(ctx: Context) -> Iterator[dict]:
             yield from section_records(ctx, section, lang)
 
 
-def _cache_key(items: list[dict]) -> str:
+def _cache_key(items: list[dict[str, Any]]) -> str:
     """The records, Pagefind's version and this stage's code: what the index bytes depend on."""
     h = hashlib.sha256(json.dumps(items, sort_keys=True, ensure_ascii=False).encode())
     h.update(importlib.metadata.version("pagefind_bin_extended").encode())
@@ -117,7 +136,7 @@ def _cache_key(items: list[dict]) -> str:
     return h.hexdigest()
 
 
-def build_index(items: list[dict], diags: Diagnostics, cache_dir: Path | None = None) -> dict[str, bytes]:
+def build_index(items: list[dict[str, Any]], diags: Diagnostics, cache_dir: Path | None = None) -> dict[str, bytes]:
     """The index files (path under the site root: pagefind/...) of these records."""
     cached = cache_dir / "search" / f"{_cache_key(items)}.json" if cache_dir else None
     if cached is not None:
@@ -150,7 +169,7 @@ def build_index(items: list[dict], diags: Diagnostics, cache_dir: Path | None = 
     return out
 
 
-async def _index(items: list[dict]) -> dict[str, bytes]:
+async def _index(items: list[dict[str, Any]]) -> dict[str, bytes]:
     service = await _Service().launch()
     try:
         index = await service.create_index()
@@ -176,7 +195,7 @@ class _Service(PagefindService):
     message ending in ","; this loop reads them as soon as they arrive.
     """
 
-    async def launch(self) -> "_Service":
+    async def launch(self) -> _Service:
         await super().launch()
         # get_files() answers with every file of the index in one message; the official
         # reader stops at 2 MiB, and the real report's index alone is 1.5 MiB before base64.
@@ -189,15 +208,17 @@ class _Service(PagefindService):
         Nothing is lost either way now that the files come in a reply, but a
         binary that is let finish leaves no half-done work behind.
         """
+        assert self._backend.stdin is not None
         self._backend.stdin.close()
         try:
             await asyncio.wait_for(self._backend.wait(), timeout=30)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self._backend.terminate()
             await self._backend.wait()
         self._poll_task.cancel()
 
     async def _wait_for_responses(self) -> None:
+        assert self._backend.stdout is not None
         while True:
             try:
                 raw = await self._backend.stdout.readuntil(b",")
@@ -213,8 +234,11 @@ class _Service(PagefindService):
             message_id = resp.get("message_id")
             if message_id is None and payload.get("original_message"):
                 message_id = json.loads(payload["original_message"]).get("message_id")
-            future = self._responses.get(message_id)
-            if future is None or future.done():
+            waiting = self._responses.get(message_id)
+            if waiting is None or waiting.done():
+                continue
+            future = waiting
+            if future.done():
                 continue
             if payload["type"] == "Error":
                 future.set_exception(RuntimeError(payload["message"]))

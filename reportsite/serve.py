@@ -15,27 +15,30 @@ editors). A rebuild does only what the change needs: an edit of a section's
 text re-reads and re-parses that file and remakes the pages that show it;
 a template or asset edit re-renders without reading the content.
 """
+
 from __future__ import annotations
 
 import html
+import itertools
 import mimetypes
 import os
 import signal
-import socket
 import threading
 import time
 import tomllib
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from . import pages, write
 from .errors import Diagnostic, Diagnostics, SourcePos, display_path, program
 from .load import load_body
-from .parse import parse_section, refs as find_refs
+from .parse import parse_section
+from .parse import refs as find_refs
 from .pipeline import Checked, Timer, chart_keys, cross_check, load_and_check, publish
 from .project import Project
 from .render import Context, Products
@@ -74,9 +77,11 @@ li code { display: block; margin-top: .25rem; color: #475467; }
 }
 """
 # Used when the project has no netlify.toml: the policy the theme's pages are made for.
-DEFAULT_CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
-               "style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
-               "form-action 'self'; frame-ancestors 'none'")
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; "
+    "style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def production_csp(netlify_toml: Path) -> str:
@@ -166,14 +171,23 @@ class Builder:
         return self._state(diags, start, timings)
 
     def _context(self, checked: Checked) -> Context:
-        return Context(checked.site, checked.refs, self.project, Products(chart_keys=chart_keys(self.project, checked.site)))
+        return Context(
+            checked.site, checked.refs, self.project, Products(chart_keys=chart_keys(self.project, checked.site))
+        )
 
     def _state(self, diags: Diagnostics, start: float, timings: dict[str, float], **extra: Any) -> BuildState:
         self.count += 1
         ok = self.checked is not None and not diags.errors
         found = diags.sorted()
-        return BuildState(f"{os.getpid()}-{self.count}", ok, found, time.perf_counter() - start, timings,
-                          [] if ok else [source_excerpt(d.pos) for d in found], **extra)
+        return BuildState(
+            f"{os.getpid()}-{self.count}",
+            ok,
+            found,
+            time.perf_counter() - start,
+            timings,
+            [] if ok else [source_excerpt(d.pos) for d in found],
+            **extra,
+        )
 
     # -- an edit of section text: the fast path ---------------------------------
 
@@ -230,8 +244,9 @@ class Builder:
         edited = [site.sections[i] for i in touched]
         first = [(rel, data) for s in edited for rel, data in pages.section_pages(ctx, s)]
         first += sorted(ctx.media.items())
-        whole = [output_path(url_for("full", lang)) for lang in site.report.languages] + \
-                [output_path(url_for("full", pair)) for pair in ctx.pairs]
+        whole = [output_path(url_for("full", lang)) for lang in site.report.languages] + [
+            output_path(url_for("full", pair)) for pair in ctx.pairs
+        ]
         self.announce(frozenset([rel for rel, _ in first] + whole))
         for rel, data in first:
             self._put(rel, data)
@@ -256,6 +271,7 @@ class Builder:
 
 # ---------------------------------------------------------------- serving
 
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -274,8 +290,15 @@ class _Server(ThreadingHTTPServer):
 class Preview:
     """The preview server: one build thread that polls the sources, and an HTTP server on 127.0.0.1."""
 
-    def __init__(self, project: Project, out_dir: Path | None = None, port: int = 8000, *,
-                 poll_seconds: float = POLL_SECONDS, log: Callable[[str], None] = lambda line: None):
+    def __init__(
+        self,
+        project: Project,
+        out_dir: Path | None = None,
+        port: int = 8000,
+        *,
+        poll_seconds: float = POLL_SECONDS,
+        log: Callable[[str], None] = lambda line: None,
+    ):
         self.httpd = _Server((HOST, port), _Handler)
         self.httpd.preview = self  # type: ignore[attr-defined]
         self.port = self.httpd.server_address[1]
@@ -340,12 +363,15 @@ class Preview:
         """A build; a bug in it is shown like a content error, and the preview keeps watching."""
         try:
             return self.builder.build(changed)
-        except Exception as exc:  # noqa: BLE001 - the editor must see it, and the next save retries
+        except Exception as exc:
             self.log(traceback.format_exc().rstrip())
             self.builder = Builder(self.project, self.out_dir)  # start afresh next time
             self.builder.announce = self._announce
-            crash = Diagnostic(SourcePos(f"{program()} serve"), "error",
-                               f"the preview crashed ({type(exc).__name__}: {exc}); the terminal shows where")
+            crash = Diagnostic(
+                SourcePos(f"{program()} serve"),
+                "error",
+                f"the preview crashed ({type(exc).__name__}: {exc}); the terminal shows where",
+            )
             self._crashes += 1
             return BuildState(f"{os.getpid()}-crash-{self._crashes}", False, [crash], 0.0, excerpts=[""])
 
@@ -358,15 +384,20 @@ class Preview:
         if state.then is not None:
             try:
                 state.then()
-            except Exception:  # noqa: BLE001 - shown in the terminal; the next save rebuilds in full
+            except Exception:
                 self.log(traceback.format_exc().rstrip())
                 self.builder.ctx = None
             finally:
                 with self.changed:
                     self.pending = frozenset()
                     self.changed.notify_all()
-        what = "" if changed is None else " after " + ", ".join(sorted(display_path(p) for p in changed)[:3]) \
+        what = (
+            ""
+            if changed is None
+            else " after "
+            + ", ".join(sorted(display_path(p) for p in changed)[:3])
             + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+        )
         for d in state.diagnostics:
             self.log(str(d))
         if state.ok:
@@ -440,24 +471,24 @@ def source_excerpt(pos: SourcePos, width: int = 80) -> str:
         if not path.is_file():
             return ""  # never a pipe or a device: reading one would block
         with path.open(encoding="utf-8", errors="replace") as f:
-            for n, line in enumerate(f, 1):
-                if n == pos.line:
-                    break
-            else:
-                return ""
+            found = next(itertools.islice(f, pos.line - 1, pos.line), None)
     except OSError:
         return ""
-    line = line.rstrip("\n")
+    if found is None:
+        return ""
+    line = found.rstrip("\n")
     start = max(0, pos.col - 1 - width // 2)
-    excerpt = line[start:start + width]
+    excerpt = line[start : start + width]
     return ("…" if start else "") + excerpt + ("…" if start + width < len(line) else "")
 
 
 def error_page(state: BuildState) -> bytes:
     items = "\n".join(
         f'<li class="{d.severity}">{html.escape(str(d))}'
-        + (f"<code>{html.escape(excerpt)}</code>" if excerpt else "") + "</li>"
-        for d, excerpt in zip(state.diagnostics, state.excerpts))
+        + (f"<code>{html.escape(excerpt)}</code>" if excerpt else "")
+        + "</li>"
+        for d, excerpt in zip(state.diagnostics, state.excerpts)
+    )
     errors = sum(d.severity == "error" for d in state.diagnostics)
     return f"""<!doctype html>
 <html lang="en">
@@ -559,7 +590,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             if not head:
                 self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError, TimeoutError, socket.timeout):
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
             self.close_connection = True  # the reader went away: nothing to tell anyone
 
     def _events(self) -> None:
@@ -591,8 +622,10 @@ def run(project: Project, port: int, log: Callable[[str], None]) -> int:
     except OSError as exc:
         log(f"{program()} serve: cannot listen on {HOST}:{port}: {exc.strerror or exc}; try --port {port + 1}")
         return 1
-    log(f"preview of {display_path(project.content)}/ built into {display_path(preview.out_dir)}/ "
-        "(no search index, no PDF); watching the content, templates and assets")
+    log(
+        f"preview of {display_path(project.content)}/ built into {display_path(preview.out_dir)}/ "
+        "(no search index, no PDF); watching the content, templates and assets"
+    )
     preview.start()
     log(f"serving {preview.url} (127.0.0.1 only); Ctrl-C stops")
     try:

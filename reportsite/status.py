@@ -13,14 +13,15 @@ paragraph order, so that a diff shows exactly which confirmations changed::
     para-49 en resolution-26-8 3f2a9c1b0d4e5f60
     p-introduction-2 fr introduction 0a1b2c3d4e5f6071
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from pathlib import Path
 
 from .errors import Diagnostics, SourcePos, display_path, program
@@ -30,8 +31,9 @@ from .validate import english_name
 LOCK_NAME = "translations.lock"
 HASH_LEN = 16
 PARA_ID = r"para-[1-9][0-9]*|p-[a-z0-9]+(?:-[a-z0-9]+)*"
-LOCK_LINE = re.compile(r"(%s) ([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*) ([a-z0-9]+(?:-[a-z0-9]+)*) ([0-9a-f]{%d})"
-                       % (PARA_ID, HASH_LEN))
+LOCK_LINE = re.compile(
+    rf"({PARA_ID}) ([A-Za-z]{{2,3}}(?:-[A-Za-z0-9]{{2,8}})*) ([a-z0-9]+(?:-[a-z0-9]+)*) ([0-9a-f]{{{HASH_LEN}}})"
+)
 HEADER = f"""\
 # Translation lock: the source text each translated paragraph was last confirmed against.
 # One line per paragraph and language: paragraph, language, section id, and the first {HASH_LEN} hex
@@ -40,8 +42,10 @@ HEADER = f"""\
 """
 _SPACES = re.compile(r"\s+")
 # Spaces next to a CJK character are typographic only (the report sets "2018 年" and "2018年" alike).
-_CJK_SPACE = re.compile(r" (?=[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])"
-                        r"|(?<=[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]) ")
+_CJK_SPACE = re.compile(
+    r" (?=[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef])"
+    r"|(?<=[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]) "
+)
 
 
 def fingerprint(text: str) -> str:
@@ -100,8 +104,11 @@ def read_lock(path: Path, diags: Diagnostics) -> Lock | None:
             continue
         m = LOCK_LINE.fullmatch(" ".join(line.split()))
         if m is None:
-            diags.error(SourcePos(shown, n, 1), "malformed line: expected 'PARAGRAPH-ID LANGUAGE SECTION-ID "
-                                                f"FINGERPRINT'; run {program()} confirm to rewrite the file")
+            diags.error(
+                SourcePos(shown, n, 1),
+                "malformed line: expected 'PARAGRAPH-ID LANGUAGE SECTION-ID "
+                f"FINGERPRINT'; run {program()} confirm to rewrite the file",
+            )
             continue
         key = (m.group(1), m.group(2))
         if key in lock:
@@ -113,7 +120,10 @@ def read_lock(path: Path, diags: Diagnostics) -> Lock | None:
 
 def write_lock(path: Path, lock: Lock) -> None:
     """Rewrite the lock file in one step, sorted, so that an interrupted write leaves the old one."""
-    lines = [f"{pid} {lang} {e.section} {e.fingerprint}\n" for (pid, lang), e in sorted(lock.items(), key=lambda kv: _order(kv[0]))]
+    lines = [
+        f"{pid} {lang} {e.section} {e.fingerprint}\n"
+        for (pid, lang), e in sorted(lock.items(), key=lambda kv: _order(kv[0]))
+    ]
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     tmp.write_text(HEADER + "".join(lines), "utf-8", newline="\n")
     os.replace(tmp, path)
@@ -156,9 +166,11 @@ def lock_for_checks(site: Site, diags: Diagnostics) -> Lock | None:
     path = lock_path(site.content_dir)
     lock = read_lock(path, diags)
     if lock is None:
-        diags.warning(SourcePos(display_path(path), 1, 1),
-                      "no translation lock file, so stale translations cannot be found; "
-                      f"once the translations are reviewed, run {program()} confirm all")
+        diags.warning(
+            SourcePos(display_path(path), 1, 1),
+            "no translation lock file, so stale translations cannot be found; "
+            f"once the translations are reviewed, run {program()} confirm all",
+        )
     return lock
 
 
@@ -166,11 +178,17 @@ def stale_in(site: Site, sections: Iterable[Section], lock: Lock, diags: Diagnos
     source_name = english_name(site.report.source.tag)
     for st in paragraph_states(site, lock, sections):
         if st.state == "stale":
-            diags.warning(st.pos, f"{st.name} is stale: the {source_name} changed since it was "
-                                  f"translated; review it, then run {program()} confirm {st.id}")
+            diags.warning(
+                st.pos,
+                f"{st.name} is stale: the {source_name} changed since it was "
+                f"translated; review it, then run {program()} confirm {st.id}",
+            )
         elif st.state == "unconfirmed":
-            diags.warning(st.pos, f"{st.name} has never been confirmed (not in {LOCK_NAME}); "
-                                  f"review it, then run {program()} confirm {st.id}")
+            diags.warning(
+                st.pos,
+                f"{st.name} has never been confirmed (not in {LOCK_NAME}); "
+                f"review it, then run {program()} confirm {st.id}",
+            )
 
 
 def confirm(site: Site, lock: Lock, target: str, lang: str | None = None) -> tuple[Lock, int]:
@@ -215,19 +233,24 @@ def status_lines(states: list[ParagraphState], site: Site) -> list[str]:
             mine = [s for s in states if s.section == section.id and s.lang == lang]
             if not mine:
                 continue
-            counts = [sum(s.state == "translated" for s in mine),
-                      sum(s.state in ("stale", "unconfirmed") for s in mine),
-                      sum(s.state == "missing" for s in mine)]
+            counts = [
+                sum(s.state == "translated" for s in mine),
+                sum(s.state in ("stale", "unconfirmed") for s in mine),
+                sum(s.state == "missing" for s in mine),
+            ]
             totals[lang] = [a + b for a, b in zip(totals[lang], counts)]
             lines.append(f"{section.id:<{width}}  {lang:<4}  {counts[0]:>10}  {counts[1]:>5}  {counts[2]:>7}")
     lines.append("-" * len(head))
-    for lang, (t, s, m) in totals.items():
-        lines.append(f"{'total':<{width}}  {lang:<4}  {t:>10}  {s:>5}  {m:>7}")
-    todo = [s for s in states if s.state != "translated"]
+    for lang, (done, stale, gone) in totals.items():
+        lines.append(f"{'total':<{width}}  {lang:<4}  {done:>10}  {stale:>5}  {gone:>7}")
+    todo = [st for st in states if st.state != "translated"]
     if todo:
         lines.append("")
-        for s in todo:
-            what = {"stale": "stale (the source changed since it was confirmed)",
-                    "unconfirmed": "never confirmed", "missing": "missing"}[s.state]
-            lines.append(f"{s.pos}: {s.id} {s.lang}: {what}")
+        for st in todo:
+            what = {
+                "stale": "stale (the source changed since it was confirmed)",
+                "unconfirmed": "never confirmed",
+                "missing": "missing",
+            }[st.state]
+            lines.append(f"{st.pos}: {st.id} {st.lang}: {what}")
     return lines

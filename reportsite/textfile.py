@@ -8,6 +8,7 @@ a named pipe (which would block the build forever), a device or a folder
 where a file belongs is a diagnostic, never a read. Also splits a Markdown
 body from its front matter so that line numbers stay true to the file.
 """
+
 from __future__ import annotations
 
 import errno
@@ -46,8 +47,9 @@ def why_unreadable(path: str | os.PathLike[str], root: str) -> str | None:
     return None
 
 
-def read_bytes(path: str | os.PathLike[str], shown: str, root: str, diags: Diagnostics,
-               limit: int = MAX_FILE_BYTES) -> bytes | None:
+def read_bytes(
+    path: str | os.PathLike[str], shown: str, root: str, diags: Diagnostics, limit: int = MAX_FILE_BYTES
+) -> bytes | None:
     """The file's bytes, or None after a diagnostic. root: the resolved folder reading must not leave."""
     pos = SourcePos(shown, 1, 1)
     problem = why_unreadable(path, root)
@@ -103,8 +105,10 @@ def decode(data: bytes, shown: str, diags: Diagnostics) -> str | None:
         line = data.count(b"\n", 0, exc.start) + 1
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         # Editors count characters, not bytes, in a line.
-        col = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
-        diags.error(SourcePos(shown, line, col), f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8")
+        col = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        diags.error(
+            SourcePos(shown, line, col), f"invalid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8"
+        )
         return None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -132,7 +136,7 @@ def split_front_matter(text: str, shown: str, diags: Diagnostics) -> FrontMatter
     for i in range(1, len(lines)):
         if lines[i].rstrip() in ("---", "..."):
             yaml_text = "\n" + "\n".join(lines[1:i])
-            body = "\n" * (i + 1) + "\n".join(lines[i + 1:])
+            body = "\n" * (i + 1) + "\n".join(lines[i + 1 :])
             return FrontMatter(yaml_text, body)
     diags.error(SourcePos(shown, 1, 1), "unclosed front matter: no closing '---' line")
     return None

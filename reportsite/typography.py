@@ -7,6 +7,7 @@ with straight quotes turned into that language's marks: “…” in English,
 becomes ’. Source text is never changed: this runs when a page or a PDF is
 written, so fingerprints and the translators' files see what editors wrote.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,8 +37,13 @@ def smart(text: str, quotes: Quotes, before: str = "") -> str:
     prev = before
     for i, ch in enumerate(text):
         if ch == '"' or ch == "'":
-            nxt = text[i + 1:i + 2]
-            if ch == "'" and prev.isalnum() and (nxt.isalpha() or not nxt or not nxt.isalnum()) and prev not in OPENING_CONTEXT:
+            nxt = text[i + 1 : i + 2]
+            if (
+                ch == "'"
+                and prev.isalnum()
+                and (nxt.isalpha() or not nxt or not nxt.isalnum())
+                and prev not in OPENING_CONTEXT
+            ):
                 if nxt.isalpha() or not nxt.strip() or nxt in ".,;:!?)":
                     out.append("\u2019")  # it's, the Members' votes, l'eau
                     prev = "\u2019"

@@ -7,10 +7,10 @@ build a URL by concatenation; `tests/test_units.py` checks this with a table.
 Every language's pages live under its own segment with the same ASCII slugs
 (/en/land/, /fr/land/), so that switching language keeps the reader's place.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from .languages import Language
 from .model import Section
@@ -46,7 +46,7 @@ class File:
     folder: str = ""  # under the language's folder: "figures/<id>", "cite"
 
 
-Target = Union[Section, Figure, File, str]
+Target = Section | Figure | File | str
 
 
 def url_for(target: Target, lang: Language | Pair | None = None) -> str:
@@ -94,8 +94,8 @@ def output_path(url: str) -> str:
 
 def pairs(languages: tuple[Language, ...]) -> list[Pair]:
     """Every two languages of the report, in its order; the first is the source with the first translation."""
-    out = []
+    out: list[Pair] = []
     for i, a in enumerate(languages):
-        for b in languages[i + 1:]:
+        for b in languages[i + 1 :]:
             out.append(Pair(a, b, default=not out))
     return out

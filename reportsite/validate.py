@@ -8,6 +8,7 @@ by order where paragraphs have no numbers), that links, chart references,
 chart sources and images resolve and are safe, and (as warnings) that each
 translation keeps the quantities and glossary terms of its source.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,16 +29,50 @@ from .yamlschema import pos_of
 FRAGMENT = re.compile(r"(para|fig)-(\d+)|fn-([A-Za-z0-9-]+)|p-[a-z0-9-]+")
 # What an SVG image may hold: shapes, text, gradients, grouping. No script, no event handler,
 # no foreign content, no link or style that could reach outside the file.
-SVG_ELEMENTS = {"svg", "g", "defs", "symbol", "use", "path", "rect", "circle", "ellipse", "line", "polyline",
-                "polygon", "text", "tspan", "textPath", "title", "desc", "metadata", "linearGradient",
-                "radialGradient", "stop", "clipPath", "mask", "pattern", "marker", "image", "switch", "filter",
-                "feGaussianBlur", "feOffset", "feBlend", "feColorMatrix", "feComposite", "feFlood", "feMerge",
-                "feMergeNode", "view"}
+SVG_ELEMENTS = {
+    "svg",
+    "g",
+    "defs",
+    "symbol",
+    "use",
+    "path",
+    "rect",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "text",
+    "tspan",
+    "textPath",
+    "title",
+    "desc",
+    "metadata",
+    "linearGradient",
+    "radialGradient",
+    "stop",
+    "clipPath",
+    "mask",
+    "pattern",
+    "marker",
+    "image",
+    "switch",
+    "filter",
+    "feGaussianBlur",
+    "feOffset",
+    "feBlend",
+    "feColorMatrix",
+    "feComposite",
+    "feFlood",
+    "feMerge",
+    "feMergeNode",
+    "view",
+}
 
 
 def english_name(tag: str) -> str:
     """A language's name in English, for messages to editors."""
-    return Locale("en").languages.get(tag.split("-")[0], tag)
+    return str(Locale("en").languages.get(tag.split("-")[0], tag))
 
 
 def validate(site: Site, refs: Refs, diags: Diagnostics) -> None:
@@ -60,8 +95,10 @@ def _unique_ids(site: Site, diags: Diagnostics) -> None:
             diags.error(pos_of(s.pos, "id"), f"section id '{s.id}' is also used by {ids[s.id].yaml_path}")
         ids.setdefault(s.id, s)
         if s.slug in slugs and slugs[s.slug].id != s.id:
-            diags.error(pos_of(s.pos, "slug" if "slug" in s.pos else "id"),
-                        f"slug '{s.slug}' is also used by {slugs[s.slug].yaml_path}")
+            diags.error(
+                pos_of(s.pos, "slug" if "slug" in s.pos else "id"),
+                f"slug '{s.slug}' is also used by {slugs[s.slug].yaml_path}",
+            )
         slugs.setdefault(s.slug, s)
 
 
@@ -79,13 +116,17 @@ def _paragraph_sequence(site: Site, diags: Diagnostics) -> None:
                     continue
                 n = block.number
                 if n in seen:
-                    diags.error(SourcePos(body.path, block.line, 1),
-                                f"paragraph {n} is written twice (first at {SourcePos(*seen[n], 1)})")
+                    diags.error(
+                        SourcePos(body.path, block.line, 1),
+                        f"paragraph {n} is written twice (first at {SourcePos(*seen[n], 1)})",
+                    )
                     continue
                 seen[n] = (body.path, block.line)
                 if n != expected and tag == source:
-                    diags.error(SourcePos(body.path, block.line, 1),
-                                f"paragraph numbers must run 1..N in reading order: expected {expected}, found {n}")
+                    diags.error(
+                        SourcePos(body.path, block.line, 1),
+                        f"paragraph numbers must run 1..N in reading order: expected {expected}, found {n}",
+                    )
                 expected = n + 1
 
 
@@ -110,39 +151,58 @@ def _languages_aligned(site: Site, diags: Diagnostics) -> None:
                     # Where the paragraph should be; a file lacking every paragraph is one problem, not a cascade.
                     if not numbered and n != min(base_numbered):
                         continue
-                    what = (f"paragraph {n} is missing ({base.path}:{block.line} has it)" if numbered else
-                            f"this file has no numbered paragraph; {base.path}:{block.line} starts with paragraph {n}")
+                    what = (
+                        f"paragraph {n} is missing ({base.path}:{block.line} has it)"
+                        if numbered
+                        else f"this file has no numbered paragraph; {base.path}:{block.line} starts with paragraph {n}"
+                    )
                     diags.error(SourcePos(other.path, max(before, default=1), 1), what)
                 elif len(block.items) != len(numbered[n].items):
-                    diags.error(SourcePos(other.path, numbered[n].line, 1),
-                                f"paragraph {n} has {len(numbered[n].items)} sub-items; "
-                                f"{base.path}:{block.line} has {len(block.items)}")
+                    diags.error(
+                        SourcePos(other.path, numbered[n].line, 1),
+                        f"paragraph {n} has {len(numbered[n].items)} sub-items; "
+                        f"{base.path}:{block.line} has {len(block.items)}",
+                    )
             for n, block in numbered.items():
                 if n not in base_numbered:
-                    diags.error(SourcePos(other.path, block.line, 1),
-                                f"paragraph {n} is not in {base.path}: each section has the same paragraphs in "
-                                "every language")
+                    diags.error(
+                        SourcePos(other.path, block.line, 1),
+                        f"paragraph {n} is not in {base.path}: each section has the same paragraphs in every language",
+                    )
             plain = [b for b in other.parsed.blocks if b.kind == "para" and b.number is None]
             if len(plain) != len(base_plain):
                 kind = "paragraphs" if not site.report.numbered else "unnumbered paragraphs"
-                last = lambda blocks: f"the last at line {blocks[-1].line}" if blocks else "none"  # noqa: E731
-                diags.error(SourcePos(other.path, plain[min(len(plain), len(base_plain))].line if
-                                      len(plain) > len(base_plain) else (plain[-1].line if plain else 1), 1),
-                            f"{len(plain)} {kind} here ({last(plain)}), {len(base_plain)} in {base.path} "
-                            f"({last(base_plain)}): paragraphs are matched across languages by their order, so "
-                            "each language needs the same number")
+
+                def last(blocks: list[Block]) -> str:
+                    return f"the last at line {blocks[-1].line}" if blocks else "none"
+
+                diags.error(
+                    SourcePos(
+                        other.path,
+                        plain[min(len(plain), len(base_plain))].line
+                        if len(plain) > len(base_plain)
+                        else (plain[-1].line if plain else 1),
+                        1,
+                    ),
+                    f"{len(plain)} {kind} here ({last(plain)}), {len(base_plain)} in {base.path} "
+                    f"({last(base_plain)}): paragraphs are matched across languages by their order, so "
+                    "each language needs the same number",
+                )
             figs = [b.id for b in other.parsed.blocks if b.kind == "figure"]
             if figs != base_figs:
                 line = next((b.line for b in other.parsed.blocks if b.kind == "figure"), 1)
-                diags.error(SourcePos(other.path, line, 1),
-                            f"figures differ from {base.path}: this file places {_listed(figs)}, "
-                            f"that one {_listed(base_figs)}")
+                diags.error(
+                    SourcePos(other.path, line, 1),
+                    f"figures differ from {base.path}: this file places {_listed(figs)}, that one {_listed(base_figs)}",
+                )
             notes = [f.label for f in other.parsed.footnotes]
             if sorted(notes) != sorted(base_notes):
                 line = next((f.line for f in other.parsed.footnotes), 1)
-                diags.error(SourcePos(other.path, line, 1),
-                            f"footnotes differ from {base.path}: this file defines "
-                            f"{_listed([f'[^{n}]' for n in notes])}, that one {_listed([f'[^{n}]' for n in base_notes])}")
+                diags.error(
+                    SourcePos(other.path, line, 1),
+                    f"footnotes differ from {base.path}: this file defines "
+                    f"{_listed([f'[^{n}]' for n in notes])}, that one {_listed([f'[^{n}]' for n in base_notes])}",
+                )
 
 
 def _listed(items: list[str]) -> str:
@@ -155,11 +215,13 @@ def _footnotes_unique(site: Site, diags: Diagnostics) -> None:
         owners: dict[str, str] = {footnote_key(label): site.report.path for label in site.report.notes.get(tag, {})}
         for section in site.sections:
             body = section.bodies.get(tag)
-            for note in (body.parsed.footnotes if body and body.parsed else ()):
+            for note in body.parsed.footnotes if body and body.parsed else ():
                 if note.key in owners:
-                    diags.error(SourcePos(body.path, note.line, 1),  # type: ignore[union-attr]
-                                f"footnote [^{note.label}] is also defined in {owners[note.key]}; "
-                                "footnote markers are unique across the report")
+                    diags.error(
+                        SourcePos(body.path, note.line, 1),  # type: ignore[union-attr]
+                        f"footnote [^{note.label}] is also defined in {owners[note.key]}; "
+                        "footnote markers are unique across the report",
+                    )
                 owners.setdefault(note.key, body.path)  # type: ignore[union-attr]
 
 
@@ -193,8 +255,11 @@ def _references(site: Site, refs: Refs, diags: Diagnostics) -> None:
                     continue
                 href = link.href
                 if re.match(r"[a-z][a-z0-9+.-]*:", href, re.I) or href.startswith(("/", ".")) or not href:
-                    diags.error(pos, f"link {excerpt(href, 40)}: link to a section by its slug ('resolution-26-8'), "
-                                     "to a paragraph ('#para-49'), or to an http(s) address")
+                    diags.error(
+                        pos,
+                        f"link {excerpt(href, 40)}: link to a section by its slug ('resolution-26-8'), "
+                        "to a paragraph ('#para-49'), or to an http(s) address",
+                    )
                     continue
                 target = by_slug.get(link.slug) if link.slug else None
                 if link.slug and target is None:
@@ -203,8 +268,11 @@ def _references(site: Site, refs: Refs, diags: Diagnostics) -> None:
                 fragment = link.fragment
                 scope = target or (section if fragment.startswith("fn-") else None)
                 if fragment and not _fragment_exists(fragment, scope, site, tag, refs):
-                    diags.error(pos, f"link to '#{fragment[:40]}', which does not exist"
-                                     + (f" in section '{target.slug}'" if target else ""))
+                    diags.error(
+                        pos,
+                        f"link to '#{fragment[:40]}', which does not exist"
+                        + (f" in section '{target.slug}'" if target else ""),
+                    )
             for image, pos in body.parsed.images:
                 _image(image.src, image.alt, pos, section, root, diags)
 
@@ -229,8 +297,11 @@ def _image(src: str, alt: str, pos: SourcePos, section: Section, root: str, diag
         return
     size = os.path.getsize(path)
     if size > textfile.MAX_MEDIA_BYTES:
-        diags.error(pos, f"image {display_path(path)} is {size // (1024 * 1024)} MiB; the limit is "
-                         f"{textfile.MAX_MEDIA_BYTES // (1024 * 1024)} MiB per image: make it smaller")
+        diags.error(
+            pos,
+            f"image {display_path(path)} is {size // (1024 * 1024)} MiB; the limit is "
+            f"{textfile.MAX_MEDIA_BYTES // (1024 * 1024)} MiB per image: make it smaller",
+        )
         return
     if path.suffix.lower() == ".svg":
         active = svg_problem(path.read_bytes())
@@ -262,7 +333,7 @@ def _charts(site: Site, refs: Refs, diags: Diagnostics) -> None:
     source = site.report.source.tag
     for section in site.sections:
         for tag, body in section.bodies.items():
-            for block in (body.parsed.blocks if body.parsed else ()):
+            for block in body.parsed.blocks if body.parsed else ():
                 if block.kind != "figure":
                     continue
                 pos = SourcePos(body.path, block.line, 1)
@@ -282,8 +353,12 @@ def _charts(site: Site, refs: Refs, diags: Diagnostics) -> None:
 
 def quantity_reader(site: Site, tag: str):  # type: ignore[no-untyped-def]
     ui = site.ui.get(tag, {})
-    return reader(tag, tuple(ui.get("number_words") or ()), tuple(ui.get("scale_joiners") or ()),
-                  site.report.number_grouping.get(tag, ""))
+    return reader(
+        tag,
+        tuple(ui.get("number_words") or ()),
+        tuple(ui.get("scale_joiners") or ()),
+        site.report.number_grouping.get(tag, ""),
+    )
 
 
 def translations(site: Site, section: Section, diags: Diagnostics) -> None:
@@ -314,17 +389,23 @@ def translations(site: Site, section: Section, diags: Diagnostics) -> None:
             what = f"paragraph {block.number}" if block.number is not None else f"the paragraph at line {match.line}"
             lacks = missing(block.text, source_reader, match.text, target_reader)
             if lacks:
-                diags.warning(pos, f"{what}: the {name} lacks {', '.join(lacks)} of the {src_name} "
-                                   f"({base.path}:{block.line})")
+                diags.warning(
+                    pos, f"{what}: the {name} lacks {', '.join(lacks)} of the {src_name} ({base.path}:{block.line})"
+                )
             for term in checked:
                 if term.terms[source.tag] in block.text and term.terms[lang.tag] not in match.text:
-                    diags.warning(pos, f"{what}: the {src_name} has '{term.terms[source.tag]}' but the {name} "
-                                       f"lacks its glossary rendering '{term.terms[lang.tag]}'")
+                    diags.warning(
+                        pos,
+                        f"{what}: the {src_name} has '{term.terms[source.tag]}' but the {name} "
+                        f"lacks its glossary rendering '{term.terms[lang.tag]}'",
+                    )
         notes = {f.label: f for f in other.parsed.footnotes}
         for note in base.parsed.footnotes:
             match_note = notes.get(note.label)
             if match_note is not None:
                 lacks = missing(note.text, source_reader, match_note.text, target_reader)
                 if lacks:
-                    diags.warning(SourcePos(other.path, match_note.line, 1),
-                                  f"footnote {note.label}: the {name} lacks {', '.join(lacks)} of the {src_name}")
+                    diags.warning(
+                        SourcePos(other.path, match_note.line, 1),
+                        f"footnote {note.label}: the {name} lacks {', '.join(lacks)} of the {src_name}",
+                    )

@@ -13,8 +13,10 @@ target as a spare, and the next build stages into that spare. A manifest of
 content hashes tells which of its files already hold the right bytes, so an
 unchanged build rewrites nothing and no tree is ever deleted on the way.
 """
+
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import hashlib
@@ -22,8 +24,8 @@ import json
 import os
 import shutil
 import stat
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 MARKER = ".reportsite"  # the manifest; also marks a directory this tool built, so it may replace it
 DIRTY = ".reportsite-dirty"  # files were changed after the manifest was recorded (the preview's edits)
@@ -58,8 +60,9 @@ def check_target(out: Path, inputs: Iterable[Path]) -> None:
             raise OutputError(f"refusing to write {out}: it holds {folder}, which the build reads")
     for parent in real.parents:
         if (parent / MARKER).is_file():
-            raise OutputError(f"refusing to write {out}: it is inside {parent}, a site this tool built; "
-                              "build beside it instead")
+            raise OutputError(
+                f"refusing to write {out}: it is inside {parent}, a site this tool built; build beside it instead"
+            )
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
         raise OutputError(f"refusing to replace {out}: it is not empty and was not built by this tool")
 
@@ -83,8 +86,10 @@ class Lock:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(self.fd, 32, 0).decode("ascii", "replace").strip()
-            self.on_wait(f"waiting for another build into {self.path.parent / self.path.name[1:-5]} to finish"
-                         + (f" (process {holder})" if holder else ""))
+            self.on_wait(
+                f"waiting for another build into {self.path.parent / self.path.name[1:-5]} to finish"
+                + (f" (process {holder})" if holder else "")
+            )
             fcntl.flock(self.fd, fcntl.LOCK_EX)
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, str(os.getpid()).encode(), 0)
@@ -197,10 +202,8 @@ def finish(stage: Path, manifest: dict[str, str], old: dict[str, str]) -> None:
 def _remove_empty_dirs(root: Path) -> None:
     for dirpath, dirnames, filenames in os.walk(root, topdown=False):
         if dirpath != str(root) and not dirnames and not filenames:
-            try:
+            with contextlib.suppress(OSError):  # not empty after all: a file appeared; keep it
                 os.rmdir(dirpath)
-            except OSError:
-                pass
 
 
 def commit(stage: Path, out: Path) -> None:

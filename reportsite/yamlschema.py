@@ -7,6 +7,7 @@ keys, wrong types, and YAML 1.1 surprises such as ``no`` read as a boolean
 where a string is meant. Every mapping keeps the position of each of its
 values under the key "__pos__", read with `pos_of`; `clean` drops them.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -41,7 +42,7 @@ class Schema(ABC):
     """Converts a YAML node to a plain value, reporting what is wrong."""
 
     @abstractmethod
-    def convert(self, node: yaml.Node, ctx: "Ctx") -> Any:
+    def convert(self, node: yaml.Node, ctx: Ctx) -> Any:
         """The value, or None after reporting why there is none."""
 
 
@@ -63,8 +64,11 @@ class Ctx:
         self.values += 1
         if self.values > MAX_VALUES:
             if not self.too_many:
-                self.error(node, f"this file holds more than {MAX_VALUES:,} values (aliases, *name, counted each time "
-                                 "they are used); a report's files hold far fewer: split it, or write the values out")
+                self.error(
+                    node,
+                    f"this file holds more than {MAX_VALUES:,} values (aliases, *name, counted each time "
+                    "they are used); a report's files hold far fewer: split it, or write the values out",
+                )
                 self.too_many = True
             return False
         return True
@@ -96,7 +100,7 @@ class Str(Schema):
             ctx.error(
                 node,
                 f"'{word}' is read as {'a boolean' if node.tag == BOOL else 'null'} by YAML, not as text; "
-                f"write it in quotes: \"{node.value}\"",
+                f'write it in quotes: "{node.value}"',
             )
             return None
         if node.tag not in (STR, INT, FLOAT):
@@ -200,7 +204,7 @@ class List(Schema):
 def _mapping_pairs(node: yaml.MappingNode, ctx: Ctx) -> list[tuple[str, yaml.Node, yaml.Node]]:
     """Key/value pairs with duplicate and non-text keys reported."""
     seen: dict[str, yaml.Node] = {}
-    pairs = []
+    pairs: list[tuple[str, yaml.Node, yaml.Node]] = []
     for key_node, value_node in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             ctx.error(key_node, "'<<' merge keys are not supported; write the keys out")
@@ -213,11 +217,14 @@ def _mapping_pairs(node: yaml.MappingNode, ctx: Ctx) -> list[tuple[str, yaml.Nod
             ctx.error(key_node, f"a key of {len(key)} characters, {excerpt(key)}: keys are short names")
             continue
         if key in seen:
-            ctx.error(key_node, f"duplicate key '{key}' (first written on line {seen[key].start_mark.line + 1}); "
-                                "YAML would silently keep only the last one")
+            ctx.error(
+                key_node,
+                f"duplicate key '{key}' (first written on line {seen[key].start_mark.line + 1}); "
+                "YAML would silently keep only the last one",
+            )
             continue
         seen[key] = key_node
-        pairs.append((key, key_node, value_node))
+        pairs.append((str(key), key_node, value_node))
     return pairs
 
 
@@ -292,7 +299,8 @@ class Dict(Schema):
 
 
 def pos_of(mapping: dict[str, Any], key: str = "") -> SourcePos:
-    return mapping["__pos__"].get(key) or mapping["__pos__"][""]
+    found: SourcePos = mapping["__pos__"].get(key) or mapping["__pos__"][""]
+    return found
 
 
 def clean(value: Any) -> Any:
@@ -311,13 +319,22 @@ def _too_deep(text: str, path: str, diags: Diagnostics) -> bool:
     depth = 0
     try:
         for token in yaml.scan(text, Loader=_Loader):
-            if isinstance(token, (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
-                                  yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
+            if isinstance(
+                token,
+                (
+                    yaml.BlockMappingStartToken,
+                    yaml.BlockSequenceStartToken,
+                    yaml.FlowMappingStartToken,
+                    yaml.FlowSequenceStartToken,
+                ),
+            ):
                 depth += 1
                 if depth > MAX_DEPTH:
                     mark = token.start_mark
-                    diags.error(SourcePos(path, mark.line + 1, mark.column + 1),
-                                f"lists and mappings nested more than {MAX_DEPTH} deep")
+                    diags.error(
+                        SourcePos(path, mark.line + 1, mark.column + 1),
+                        f"lists and mappings nested more than {MAX_DEPTH} deep",
+                    )
                     return True
             elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
                 depth -= 1
@@ -364,8 +381,9 @@ def load(text: str, path: str, schema: Schema, diags: Diagnostics) -> Any:
         col = at - text.rfind("\n", 0, at)
         code = getattr(exc, "character", "")
         shown = f"U+{ord(code):04X}" if isinstance(code, str) and code else f"U+{code:04X}" if code else "?"
-        diags.error(SourcePos(path, line, col), f"character {shown} is not allowed in YAML (a control character); "
-                                                "delete it")
+        diags.error(
+            SourcePos(path, line, col), f"character {shown} is not allowed in YAML (a control character); delete it"
+        )
         return None
     except yaml.YAMLError as exc:
         diags.error(SourcePos(path, 1, 1), f"YAML error: {' '.join(str(exc).split())[:200]}")

@@ -60,9 +60,8 @@ def site_url(built_site) -> str:
 
 @pytest.fixture(scope="session")
 def chromium():
-    from playwright.sync_api import sync_playwright
-
     from browser import launch
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         browser = launch(p)

@@ -9,11 +9,11 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class Element:
-    def __init__(self, tag: str, attrs: dict[str, str | None], parent: "Element | None"):
+    def __init__(self, tag: str, attrs: dict[str, str | None], parent: Element | None):
         self.tag = tag
         self.attrs = attrs
         self.parent = parent
-        self.children: list["Element | str"] = []
+        self.children: list[Element | str] = []
 
     def get(self, name: str, default: str | None = None) -> str | None:
         return self.attrs.get(name, default)
@@ -24,7 +24,7 @@ class Element:
             if isinstance(child, Element):
                 yield from child.iter()
 
-    def find_all(self, tag: str | None = None, **attrs: str) -> list["Element"]:
+    def find_all(self, tag: str | None = None, **attrs: str) -> list[Element]:
         out = []
         for el in self.iter():
             if tag and el.tag != tag:
@@ -34,14 +34,14 @@ class Element:
                 out.append(el)
         return out
 
-    def find(self, tag: str | None = None, **attrs: str) -> "Element | None":
+    def find(self, tag: str | None = None, **attrs: str) -> Element | None:
         found = self.find_all(tag, **attrs)
         return found[0] if found else None
 
     def has_class(self, name: str) -> bool:
         return name in (self.get("class") or "").split()
 
-    def by_class(self, name: str) -> list["Element"]:
+    def by_class(self, name: str) -> list[Element]:
         return [el for el in self.iter() if el.has_class(name)]
 
     def text(self) -> str:

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from browser import PageWatch
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -19,14 +19,12 @@ import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 import build
-from conftest import load_parsed
-
 from reportsite import status
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,8 +108,9 @@ def make_site(dest: Path, case: str | None = None) -> Path:
 
 
 def confirm_all(content: Path) -> None:
-    from reportsite import errors, pipeline
     from conftest import real_project
+
+    from reportsite import errors, pipeline
 
     checked = pipeline.load_and_check(real_project(content), errors.Diagnostics(), pipeline.Timer({}))
     if checked is not None:

@@ -12,11 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import pytest
-
 from conftest import load_parsed
 
-from reportsite.validate import quantity_reader
 from reportsite.quantities import missing
+from reportsite.validate import quantity_reader
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "sources" / "HSP-HA-1-2.zh.txt"

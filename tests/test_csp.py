@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from htmldom import Element, parse
 
 # Attributes whose value is a URL (HTML and SVG).

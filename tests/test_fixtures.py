@@ -23,8 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-
 from htmldom import Element, parse_file
+
 from reportsite import errors, pipeline, project
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -355,7 +355,7 @@ def test_pages_holding_an_edited_paragraph_are_never_served_stale_under_load(bus
         for round_ in range(20):
             old, new = (OLD, NEW) if round_ % 2 == 0 else (NEW, OLD)
             body.write_text(body.read_text("utf-8").replace(old, new, 1), "utf-8")
-            wait_until(p, PAGE, lambda status, page: status == 200 and new.encode() in page)
+            wait_until(p, PAGE, lambda status, page, new=new: status == 200 and new.encode() in page)
             for page in ("/en/full/", "/parallel/full/", "/parallel/introduction/"):
                 status, _, html = get(p, page)
                 assert status == 200 and new.encode() in html and old.encode() not in html, (round_, page)

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import real_project
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from conftest import real_project
 from test_check import make_site
 
 from reportsite import pipeline

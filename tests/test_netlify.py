@@ -23,7 +23,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from htmldom import parse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -116,9 +116,8 @@ def test_footnotes_are_at_the_foot_with_the_report_s_markers(built_site: Path, c
 
 def test_one_bookmark_per_section_and_a_contents_page(built_site: Path, checked) -> None:
     for lang in ("zh", "en"):
-        with pikepdf.open(built_site / PDFS[lang]) as pdf:
-            with pdf.open_outline() as outline:
-                titles = outline_titles(outline.root)
+        with pikepdf.open(built_site / PDFS[lang]) as pdf, pdf.open_outline() as outline:
+            titles = outline_titles(outline.root)
         assert len(titles) == len(checked.site.sections), titles
         assert titles[0] in ("I. Introduction", "一、导言")
         page_two = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(built_site / PDFS[lang]), "-"],

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.sync_api import expect
-
 from browser import PageWatch
 from conftest import load_parsed, real_project
+from playwright.sync_api import expect
 
 from reportsite import search as search_stage
 from reportsite.errors import Diagnostics

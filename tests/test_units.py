@@ -10,7 +10,6 @@ from reportsite import htmltext, labels, write
 from reportsite.errors import Diagnostics
 from reportsite.languages import language
 from reportsite.markdown import footnote_key, parse_body
-from reportsite.model import Link
 from reportsite.textfile import read_text, split_front_matter
 from reportsite.typography import Quotes
 from reportsite.urls import Figure, File, output_path, pairs, url_for
@@ -211,7 +210,7 @@ def test_unchanged_files_are_not_rewritten(tmp_path):
     out = tmp_path / "site"
     for _ in range(2):  # the second build stages into the first build's spare
         stage = write.stage_dir(out)
-        written = write.write_files({"a.html": b"a", "b.html": b"b"}, stage)
+        write.write_files({"a.html": b"a", "b.html": b"b"}, stage)
         write.commit(stage, out)
     stage = write.stage_dir(out)
     assert write.write_files({"a.html": b"a", "b.html": b"B"}, stage) == 1
