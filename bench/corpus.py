@@ -75,8 +75,8 @@ def make_corpus(n: int, dest: Path) -> Path:
                 out.write_text(text, encoding="utf-8")
         for cid in chart_ids:
             text = (CONTENT / "charts" / f"{cid}.yaml").read_text(encoding="utf-8")
-            text = re.sub(r"^id: (\S+)", lambda m: f"id: {m.group(1)}-c{k}", text, flags=re.M)
-            text = re.sub(r"para-(\d+)", lambda m: f"para-{int(m.group(1)) + offset}", text)
+            text = re.sub(r"^id: (\S+)", rf"id: \1-c{k}", text, flags=re.M)
+            text = re.sub(r"para-(\d+)", lambda m, offset=offset: f"para-{int(m.group(1)) + offset}", text)
             (dest / "charts" / f"{cid}-c{k}.yaml").write_text(text, encoding="utf-8")
     return dest
 

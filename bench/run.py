@@ -3,9 +3,13 @@
 For each N, in one run, each figure the median of --repeat runs:
 
 - floor: bench/floor.py on the same corpus;
-- cold: no output, no cache (charts drawn, and indexed with --search);
-- content: the content pipeline alone, cold: only the chart cache is kept
-  (the issue's target compares this one with the floor);
+- cold: no output, no cache (charts and title cards drawn, indexed with
+  --search, typeset with --pdf);
+- cold, no PDFs (with --pdf only): the same without the PDFs, so that what
+  the PDFs add to a cold build is measured in the same run;
+- content: the content pipeline alone, cold: only the drawn images (charts
+  and title cards) are kept in the cache, and no PDFs are typeset (the
+  issue's target compares this one with the floor);
 - no change: the same build again;
 - one edit: one paragraph of one section edited, then `build.py` again;
 - serve edit: the preview (serve's Builder, in a process of its own) after
@@ -17,9 +21,10 @@ CPU time and the largest process's peak RSS come from wait4() on the build
 (its workers included). The peak memory of the whole process tree is its
 proportional set size (PSS: a page the forked workers share with the build
 counts once in all), sampled from /proc every 20 ms in one more content
-build, not timed: reading /proc costs CPU that would slow the timed runs. Prints a Markdown table and one JSON line per N.
+build, not timed: reading /proc costs CPU that would slow the timed runs.
+Prints a Markdown table and one JSON line per N.
 
-    python bench/run.py [--sizes 1,10,100] [--repeat 3] [--search] [--dir DIR]
+    python bench/run.py [--sizes 1,10,100] [--repeat 3] [--search] [--pdf] [--dir DIR]
 
 --dir defaults to bench/out. The README's figures were taken with
 --dir /dev/shm/reportsite-bench: this VM's disk made the same write 1x to 3x
@@ -49,9 +54,10 @@ SERVE_PROBE = r"""
 import json, re, statistics, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
+from reportsite import project
 from reportsite.serve import Builder
 corpus, out, cache, rounds = Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), int(sys.argv[5])
-builder = Builder(corpus, out, cache_dir=cache)
+builder = Builder(project.make(Path(sys.argv[1]), corpus, cache), out)
 assert builder.build(None).ok
 body = sorted(corpus.glob("sections/*/03-restructuring/body.en.md"))[0]
 times = {"words": ([], []), "lines": ([], [])}
@@ -61,7 +67,8 @@ for i in range(rounds):
         if kind == "words":  # words changed within a line: every paragraph keeps its lines
             text = re.sub(r"(approximately \$1\.9 million\.)( \(serve \d+\))?", rf"\1 (serve {i})", text, count=1)
         else:  # a line added or taken away at the top: every paragraph after it moves
-            text = text.replace("---\n\n\n", "---\n\n", 1) if "---\n\n\n" in text else text.replace("---\n\n", "---\n\n\n", 1)
+            text = (text.replace("---\n\n\n", "---\n\n", 1) if "---\n\n\n" in text
+                    else text.replace("---\n\n", "---\n\n\n", 1))
         body.write_text(text, encoding="utf-8")
         start = time.perf_counter()
         state = builder.build({body.resolve()})
@@ -144,30 +151,37 @@ def clear(*paths: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def bench_size(n: int, repeat: int, search: bool, work: Path) -> dict:
+def bench_size(n: int, repeat: int, search: bool, pdf: bool, work: Path) -> dict:
     corpus = make_corpus(n, work / f"corpus-{n}")
     site, cache, floor_out = work / f"site-{n}", work / f"cache-{n}", work / f"floor-{n}"
     spare = site.parent / f".{site.name}.spare"
     py = sys.executable
     build = [py, "build.py", "--content", str(corpus), "--out", str(site), "--cache", str(cache)] \
         + ([] if search else ["--no-search"])
-    runs: dict[str, list[dict]] = {k: [] for k in ("floor", "cold", "content", "no_change", "one_edit")}
+    content = build + ["--no-pdf"]
+    runs: dict[str, list[dict]] = {k: [] for k in ("floor", "cold", "cold_no_pdf", "content", "no_change", "one_edit")}
     for i in range(repeat):
         clear(floor_out)
         runs["floor"].append(measure_child([py, str(BENCH / "floor.py"), str(corpus), str(floor_out)]))
+        if pdf:
+            clear(site, spare, cache)
+            runs["cold_no_pdf"].append(measure_child(content))
         clear(site, spare, cache)
-        runs["cold"].append(measure_child(build))
-        runs["no_change"].append(measure_child(build))
+        runs["cold"].append(measure_child(build + ([] if pdf else ["--no-pdf"])))
+        runs["no_change"].append(measure_child(build + ([] if pdf else ["--no-pdf"])))
         edit_one_section(corpus, i)
-        runs["one_edit"].append(measure_child(build))
-        # Keep the drawn charts, drop every other cache and the output: the content pipeline, cold.
+        runs["one_edit"].append(measure_child(build + ([] if pdf else ["--no-pdf"])))
+        # Keep the drawn images, drop every other cache and the output: the content pipeline, cold.
         for entry in cache.iterdir():
-            if entry.name != "charts":
+            if entry.name not in ("charts", "cards"):
                 clear(entry) if entry.is_dir() else entry.unlink()
         clear(site, spare)
-        runs["content"].append(measure_child(build))
+        runs["content"].append(measure_child(content))
+    if not pdf:
+        del runs["cold_no_pdf"]
     clear(site, spare, cache / "builds")
-    memory = measure_child(build, memory=True)
+    (cache / "inputs.json").unlink(missing_ok=True)
+    memory = measure_child(content, memory=True)
     probe = subprocess.run([py, "-c", SERVE_PROBE, str(ROOT), str(corpus), str(work / f"serve-{n}"), str(cache),
                             str(max(5, repeat))], cwd=ROOT, capture_output=True, text=True, check=True)
     serve = json.loads(probe.stdout.strip().splitlines()[-1])
@@ -175,7 +189,7 @@ def bench_size(n: int, repeat: int, search: bool, work: Path) -> dict:
     m = {k: median_of(v) for k, v in runs.items()}
     m["content"]["tree_pss_mib"] = memory["tree_pss_mib"]
     return {
-        "n": n, "pages": pages, "repeat": repeat, "search": search, **m, "serve_edit": serve,
+        "n": n, "pages": pages, "repeat": repeat, "search": search, "pdf": pdf, **m, "serve_edit": serve,
         "ratio_cpu": m["content"]["cpu"] / m["floor"]["cpu"], "ratio_wall": m["content"]["wall"] / m["floor"]["wall"],
         "pages_per_s": pages / m["content"]["wall"],
         "no_change_share": m["no_change"]["wall"] / m["cold"]["wall"],
@@ -183,16 +197,18 @@ def bench_size(n: int, repeat: int, search: bool, work: Path) -> dict:
 
 
 def table(results: list[dict]) -> str:
+    pdf = any(r["pdf"] for r in results)
     lines = ["| N | pages | floor wall / CPU | content pipeline wall / CPU | ratio wall / CPU | pages/s "
-             "| cold, all stages | no change | one edit | serve edit: words / lines / whole-report pages "
-             "| peak memory: largest RSS / tree PSS |",
+             "| cold, all stages" + (" / without PDFs" if pdf else "") + " | no change | one edit "
+             "| serve edit: words / lines / whole-report pages | peak memory: largest RSS / tree PSS |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
+        cold = f"{r['cold']['wall']:.2f} s" + (f" / {r['cold_no_pdf']['wall']:.2f} s" if r["pdf"] else "")
         lines.append(
             f"| {r['n']} | {r['pages']} | {r['floor']['wall']:.2f} / {r['floor']['cpu']:.2f} s "
             f"| {r['content']['wall']:.2f} / {r['content']['cpu']:.2f} s "
             f"| {r['ratio_wall']:.2f} / {r['ratio_cpu']:.2f} | {r['pages_per_s']:.0f} "
-            f"| {r['cold']['wall']:.2f} s | {r['no_change']['wall'] * 1000:.0f} ms "
+            f"| {cold} | {r['no_change']['wall'] * 1000:.0f} ms "
             f"| {r['one_edit']['wall']:.2f} s "
             f"| {r['serve_edit']['edited'] * 1000:.0f} / {r['serve_edit']['edited_lines'] * 1000:.0f} / "
             f"{r['serve_edit']['whole'] * 1000:.0f} ms "
@@ -200,6 +216,9 @@ def table(results: list[dict]) -> str:
     lines.append("")
     lines.append("Content pipeline stages (s, wall): " + "; ".join(
         f"N={r['n']}: " + " ".join(f"{k} {v:.2f}" for k, v in r["content"]["stages"].items()) for r in results))
+    lines.append("")
+    lines.append("Cold build stages (s, wall): " + "; ".join(
+        f"N={r['n']}: " + " ".join(f"{k} {v:.2f}" for k, v in r["cold"]["stages"].items()) for r in results))
     return "\n".join(lines)
 
 
@@ -208,15 +227,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10,100")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--search", action="store_true", help="include the search index")
+    parser.add_argument("--pdf", action="store_true", help="include the PDFs in the cold builds")
     parser.add_argument("--dir", type=Path, default=BENCH / "out", help="where corpora, sites and caches go")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    results = [bench_size(int(n), args.repeat, args.search, args.dir) for n in args.sizes.split(",")]
+    results = [bench_size(int(n), args.repeat, args.search, args.pdf, args.dir) for n in args.sizes.split(",")]
     print(table(results))
     for r in results:
-        print(json.dumps({k: v for k, v in r.items() if k not in ("floor", "cold", "content", "no_change", "one_edit")}
-                         | {k: {x: y for x, y in r[k].items() if x != "output"}
-                            for k in ("floor", "cold", "content", "no_change", "one_edit")}, sort_keys=True))
+        timed = [k for k in ("floor", "cold", "cold_no_pdf", "content", "no_change", "one_edit") if k in r]
+        print(json.dumps({k: v for k, v in r.items() if k not in timed}
+                         | {k: {x: y for x, y in r[k].items() if x != "output"} for k in timed}, sort_keys=True))
 
 
 if __name__ == "__main__":

@@ -97,7 +97,6 @@ STYLE: dict[str, Any] = {
         "hatch.linewidth": 1.2,
     },
 }
-SCHEMES = ("light", "dark")
 HASH_LEN = 8
 
 
@@ -703,24 +702,36 @@ def _presentation_attributes(svg: bytes) -> bytes:
 
 
 def render(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> dict[str, bytes]:
-    """The chart's images in one language: light and dark SVG for the page, and a PNG for print."""
+    """The chart's images in one language: light and dark SVG for the page, and a PNG for print.
+
+    The layout (constrained: room for every label) is computed once, for the light SVG, and
+    kept for the PNG and the dark SVG: it depends on texts and sizes, not on colours, and it
+    is half the cost of a drawing. The dark SVG is the same, byte for byte, as one laid out anew.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
+    def svg(fig: Figure) -> bytes:
+        FigureCanvasSVG(fig)  # the SVG canvas, whatever backend the process has chosen; never a GUI
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})  # no date: same bytes every run
+        return _presentation_attributes(buf.getvalue())
+
     out: dict[str, bytes] = {}
     with _rc():
-        for scheme in SCHEMES:
-            fig = draw(spec, lang, scheme, fonts)
-            FigureCanvasSVG(fig)  # the SVG canvas, whatever backend the process has chosen; never a GUI
-            buf = io.BytesIO()
-            fig.savefig(buf, format="svg", metadata={"Date": None})  # no date: same bytes every run
-            out[scheme] = _presentation_attributes(buf.getvalue())
-            if scheme == "light":  # the print image is the light one, from the same figure
-                FigureCanvasAgg(fig)
-                buf = io.BytesIO()
-                # No metadata: a creation time or a software version would differ from build to build.
-                fig.savefig(buf, format="png", dpi=STYLE["print_dpi"], metadata={"Software": None})
-                out["png"] = buf.getvalue()
+        light = draw(spec, lang, "light", fonts)
+        out["light"] = svg(light)
+        light.set_layout_engine("none")
+        FigureCanvasAgg(light)
+        buf = io.BytesIO()
+        # No metadata: a creation time or a software version would differ from build to build.
+        light.savefig(buf, format="png", dpi=STYLE["print_dpi"], metadata={"Software": None})
+        out["png"] = buf.getvalue()
+        dark = draw(spec, lang, "dark", fonts)
+        dark.set_layout_engine("none")
+        for ax, laid_out in zip(dark.axes, light.axes, strict=True):
+            ax.set_position(laid_out.get_position())
+        out["dark"] = svg(dark)
     return out
 
 

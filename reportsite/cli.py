@@ -31,8 +31,10 @@ USAGE = """\
   new DIR [--languages fr,en] [--title TEXT]
                                       start a new report in DIR
   xliff export --lang TAG [--missing|--stale|--all] [--section ID] -o FILE
-  xliff import FILE                   the translators' round trip (XLIFF 1.2)
-  tmx -o FILE                         the confirmed translations as a TMX 1.4 memory
+  xliff export omegat --lang TAG [...] -o DIR
+                                      the same as an OmegaT project folder
+  xliff import FILE|DIR               the translators' round trip (XLIFF 1.2, or that OmegaT folder)
+  tmx -o FILE [--lang TAG]            the confirmed translations as a TMX 1.4 memory
   glossary -o FILE                    the glossary as a TBX termbase"""
 
 
@@ -77,7 +79,7 @@ def parser(prog: str) -> argparse.ArgumentParser:
         metavar="N",
         help="processes drawing the charts, 1 to 64 (default: one per core)",
     )
-    p.add_argument("--lang", default=None, metavar="TAG", help="confirm, xliff export: one target language")
+    p.add_argument("--lang", default=None, metavar="TAG", help="confirm, xliff export, tmx: one target language")
     p.add_argument(
         "--languages", default=None, metavar="TAGS", help="new: the report's languages, source first (fr,en)"
     )

@@ -13,15 +13,15 @@ only what an edit touched.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from markupsafe import Markup
 
 from . import charts, cite
+from .cards import Card
 from .languages import Language
 from .model import Section
 from .render import Context, Output, clip
-from .cards import Card
 from .urls import Figure, File, Pair, output_path, url_for
 
 
@@ -110,26 +110,22 @@ def card_url(section: Section, lang: Language) -> str:
 
 
 def cards(ctx: Context) -> list[Card]:
-    """Every title card to draw: (output path, heading, site name, symbol, font, right to left, language, accent)."""
+    """Every title card to draw, in every language."""
     from . import cards as card_stage
 
     out: list[Card] = []
+    fallback = ctx.project.find("assets", card_stage.FALLBACK_FONT)
     for lang in ctx.langs:
         font = ctx.project.find("assets", card_stage.font_for(lang.script))
-        assert font is not None, "the theme has the title cards' fonts"
-        for section in ctx.order:
-            out.append(
-                (
-                    card_url(section, lang).lstrip("/"),
-                    ctx.heading(section, lang),
-                    ctx.report.site_name[lang.tag],
-                    ctx.report.symbol,
-                    font,
-                    lang.rtl,
-                    lang.search,
-                    ctx.report.accent or "#0b5cad",
-                )
-            )
+        assert font is not None and fallback is not None, "the theme has the title cards' fonts"
+        fonts = (font, fallback) if fallback != font else (font,)
+        site, symbol = ctx.report.site_name[lang.tag], ctx.report.symbol
+        headings = [ctx.heading(section, lang) for section in ctx.order]
+        extra = card_stage.missing(fonts, [*headings, site, symbol, " · "])
+        for section, heading in zip(ctx.order, headings):
+            path = card_url(section, lang).lstrip("/")
+            accent = ctx.report.accent or "#0b5cad"
+            out.append(Card(path, heading, site, symbol, fonts, extra, lang.rtl, lang.search, accent))
     return out
 
 
@@ -405,8 +401,17 @@ DRAWN_KINDS: list[Callable[[Context], Output]] = [figure_files]
 
 def render_all(ctx: Context) -> Iterator[tuple[str, bytes]]:
     """Every page of the site: each section's pages, then the pages of no one section, then their images."""
-    for section in ctx.order:
+    yield from render_sections(ctx, ctx.order)
+    yield from render_whole(ctx)
+
+
+def render_sections(ctx: Context, sections: Iterable[Section]) -> Iterator[tuple[str, bytes]]:
+    for section in sections:
         yield from section_pages(ctx, section)
+
+
+def render_whole(ctx: Context) -> Iterator[tuple[str, bytes]]:
+    """The pages of no one section, then the images the content holds."""
     for kind in KINDS:
         yield from kind(ctx)
     yield from sorted(ctx.media.items())

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import inputs, write
 from .errors import Diagnostic, Diagnostics, SourcePos, display_path
@@ -96,6 +98,13 @@ def load_and_check(project: Project, diags: Diagnostics, timer: Timer) -> Checke
     if not diags.errors and _complete(site):
         checked.check_diags = cross_check(site, refs)
         diags.extend(checked.check_diags)
+    if os.path.realpath(project.content) == os.path.realpath(project.root / "content"):
+        # netlify.toml builds the project's own content: its language rules must match that report's
+        from .deploy import check_netlify
+
+        found = check_netlify(project.root, site.report.languages)
+        checked.check_diags += found
+        diags.extend(found)
     timer.lap("validate")
     return checked
 
@@ -139,7 +148,13 @@ def build(
     result = Result(diags)
     timer = Timer(result.timings)
     roots = {"content": [project.content], "templates": list(project.templates), "assets": list(project.assets)}
-    options = {"search": search, "pdf": pdf, "root": str(project.root), "cwd": os.getcwd()}
+    options = {
+        "search": search,
+        "pdf": pdf,
+        "root": str(project.root),
+        "cwd": os.getcwd(),
+        "deploy": _deploy_key(project),
+    }
     try:
         write.check_target(out, [project.content, *project.templates, *project.assets])
     except write.OutputError as exc:
@@ -186,6 +201,16 @@ def build(
     return result
 
 
+def _deploy_key(project: Project) -> str:
+    """netlify.toml's digest: `check` compares it with the report, so its warnings depend on it."""
+    import hashlib
+
+    try:
+        return hashlib.sha256((project.root / "netlify.toml").read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 class UsageError(Exception):
     """A command that cannot be carried out as given (exit 2), such as an output directory the build must not write."""
 
@@ -204,13 +229,82 @@ class Workers:
 
     def get(self) -> ProcessPoolExecutor:
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(max_workers=self.count, mp_context=multiprocessing.get_context("fork"))
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet
+            )
         return self.pool
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+
+
+def _quiet() -> None:
+    """In a worker: Ctrl-C and a stop are the build's to handle (it stops its workers and says one line)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class SectionPages:
+    """The section pages of a large report, rendered by processes forked with the render context.
+
+    Each renders a contiguous share of the sections and writes them into the staging directory
+    itself, returning only their names and digests: pages do not cross a pipe, and the context
+    is inherited, never pickled. The build's process renders the whole-report pages meanwhile.
+    Below PARALLEL_PAGES pages one process is faster than forking (the real report: 84 pages).
+    """
+
+    PARALLEL_PAGES = 600
+    _ctx: Any = None  # the context the forked processes inherit
+
+    def __init__(self, pool: ProcessPoolExecutor, futures: list[Future[tuple[dict[str, str], int, list[str]]]]):
+        self.pool = pool
+        self.futures = futures
+
+    @classmethod
+    def start(cls, ctx: Any, stage: Path, old: dict[str, str], count: int) -> SectionPages | None:
+        sections = list(ctx.order)
+        if count < 2 or len(sections) * (len(ctx.langs) + len(ctx.pairs)) < cls.PARALLEL_PAGES:
+            return None
+        cls._ctx = ctx
+        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+        share = -(-len(sections) // count)
+        futures = [
+            pool.submit(_render_share, i, min(i + share, len(sections)), stage, old)
+            for i in range(0, len(sections), share)
+        ]
+        cls._ctx = None  # the processes are forked: this one need not keep the reference
+        return cls(pool, futures)
+
+    def join(self, writer: write.Writer) -> list[str]:
+        """Add the shares' files to the writer's manifest; the pages that show a PDF's size."""
+        sized: list[str] = []
+        try:
+            for future in self.futures:
+                manifest, written, marked = future.result()
+                writer.add(manifest, written)
+                sized += marked
+        finally:
+            self.stop()
+        return sized
+
+    def stop(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render_share(start: int, end: int, stage: Path, old: dict[str, str]) -> tuple[dict[str, str], int, list[str]]:
+    """In a forked process: the pages of sections start..end, written; their manifest, count and sized pages."""
+    from . import pages
+
+    ctx = SectionPages._ctx
+    writer = write.Writer(stage, old)
+    marked = []
+    for rel, data in pages.render_sections(ctx, ctx.order[start:end]):
+        writer.put(rel, data)
+        if SIZE_MARK in data:
+            marked.append(rel)
+    return writer.manifest, writer.written, marked
 
 
 class Drawing:
@@ -315,12 +409,9 @@ def publish(
             typesetting = pdf_stage.Typesetting(project.cache, workers.get)
         with ThreadPoolExecutor(max_workers=2) as executor, write.Lock(out, on_wait):
             index: Future[dict[str, bytes]] | None = None
-            if search:
-                from . import search as search_stage
-
-                index = executor.submit(search_stage.build_index, list(search_stage.records(ctx)), diags, project.cache)
             write.remove_leftovers(out)
             stage = write.stage_dir(out)
+            shards: SectionPages | None = None
             try:
                 old = write.read_manifest(stage)
                 writer = write.Writer(stage, old)
@@ -334,10 +425,20 @@ def publish(
                     for i in range(0, len(todo), share)
                 ]
                 try:
-                    for rel, data in pages.render_all(ctx):
+                    # Forked before the search thread starts: a process forked while another
+                    # thread runs inherits whatever locks that thread held.
+                    shards = SectionPages.start(ctx, stage, old, workers.count)
+                    if search:
+                        from . import search as search_stage
+
+                        records = list(search_stage.records(ctx))
+                        index = executor.submit(search_stage.build_index, records, diags, project.cache)
+                    for rel, data in pages.render_all(ctx) if shards is None else pages.render_whole(ctx):
                         writer.put(rel, data)
                         if made.pdfs and SIZE_MARK in data:
                             sized.append(rel)
+                    if shards is not None:
+                        sized += shards.join(writer)
                     timer.lap("render")
                     made.chart_images = drawing.result(diags)
                     if drawing.futures:  # drawn now, not taken from the cache
@@ -359,6 +460,9 @@ def publish(
                         timer.lap("pdf")
                 except TemplateError as exc:
                     template_error(exc, diags)
+                finally:
+                    if shards is not None:
+                        shards.stop()  # before the staging directory may go: they write into it
                 if index is not None:
                     for rel, data in index.result().items():
                         writer.put(rel, data)

@@ -224,8 +224,22 @@ def write_project(folder: Path, langs: list[Language], title: str | None) -> Non
                 "utf-8",
             )
     (folder / "netlify.toml").write_text(netlify_toml(langs), "utf-8")
+    (folder / "requirements.txt").write_text(requirements(), "utf-8")
     (folder / ".gitignore").write_text("/site/\n/.cache/\n", "utf-8")
     (folder / "README.md").write_text(readme(langs), "utf-8")
+
+
+def requirements() -> str:
+    """What Netlify (and a newcomer) installs: this version of the generator, so that the site a
+    commit builds does not change under it when a new one is released."""
+    from . import __version__
+
+    return (
+        "# The generator this report is built with. Netlify installs this file before the build.\n"
+        "# It comes from the package index pip uses (PIP_INDEX_URL or PIP_EXTRA_INDEX_URL for your\n"
+        "# organisation's own); a git URL works too: reportsite @ git+https://host/reportsite@v1.0.0\n"
+        f"reportsite=={__version__}\n"
+    )
 
 
 def netlify_toml(langs: list[Language]) -> str:
@@ -237,8 +251,11 @@ def netlify_toml(langs: list[Language]) -> str:
     out = [
         "# Netlify builds the site with reportsite and publishes site/.",
         "[build]",
-        '  command = "pip install reportsite && reportsite build"',
+        '  command = "reportsite build"  # after Netlify has installed requirements.txt',
         '  publish = "site"',
+        "",
+        "[build.environment]",
+        '  PYTHON_VERSION = "3.11"  # the generator needs 3.11 or later',
         "",
         "[[headers]]",
         '  for = "/*"',

@@ -22,9 +22,9 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from pagefind.service import PagefindService
 

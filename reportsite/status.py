@@ -211,7 +211,9 @@ def confirm(site: Site, lock: Lock, target: str, lang: str | None = None) -> tup
         chosen = [s for s in states if s.section == target]
     else:
         raise ValueError(f"'{target}' is neither 'all', a section id nor a paragraph such as para-49")
-    existing = {(s.id, s.lang) for s in paragraph_states(site, lock) if s.state != "missing"}
+    # An entry stays while the source has its paragraph: a translation missing for a while (being
+    # rewritten) keeps its line, and is stale or translated again once back, not "never confirmed".
+    existing = {(s.id, s.lang) for s in paragraph_states(site, lock)}
     new: Lock = {key: entry for key, entry in lock.items() if key in existing}
     changed = 0
     for s in chosen:

@@ -159,6 +159,14 @@ class Writer:
             out.write(data)
         self.written += 1
 
+    def add(self, manifest: dict[str, str], written: int) -> None:
+        """Files another process put into the same staging directory."""
+        both = manifest.keys() & self.manifest.keys()
+        if both:
+            raise ValueError(f"two outputs write {min(both)}")
+        self.manifest.update(manifest)
+        self.written += written
+
     def patch(self, rel: str, change: Callable[[bytes], bytes]) -> None:
         """Rewrite a file already put, with a value known only later (a PDF's size)."""
         data = change((self.stage / rel).read_bytes())

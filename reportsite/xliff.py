@@ -47,7 +47,9 @@ included, so that a change to any sub-item makes the paragraph stale as in
 the lock); for a sub-item, a footnote or a YAML text the same function over
 its own plain text (a sub-item's marker included). Import refuses a
 translated unit whose source fingerprint no longer matches (the source
-changed since the export). The translation fingerprint is the same function
+changed since the export); a unit the file leaves exactly as exported is
+not imported instead, with a warning (its translation stays to review).
+The translation fingerprint is the same function
 over the translation as it stood at the export (as Markdown); if the body
 file's translation changed since the export and the returned target differs
 from it, the unit is refused too (two people translated it), instead of
@@ -98,16 +100,23 @@ reads an OmegaT target still equal to its source as untranslated and any
 other target as translated. OmegaT cannot carry a code the source lacks, so
 the memory gives such translations without their target-only emphasis and
 links, and import puts them back on the same words when the words are still
-there (a note names any it could not place). Why a separate export rather
-than always copying the source into <target>: in standard XLIFF a target is
-a translation, and other tools would take a Chinese "translation" for done
-work.
+there (a note names any it could not place). What the translator does in
+OmegaT is saved in the project's omegat/project_save.tmx, which tm/auto does
+not override. Why a separate export rather than always copying the source
+into <target>: in standard XLIFF a target is a translation, and other tools
+would take a Chinese "translation" for done work; and why a whole project
+rather than the file and a TMX to place by hand: the settings that make the
+round trip work (no segmentation, every tag kept, id-keyed memory) are
+project settings a translator should not have to get right.
+tests/test_xliff.py runs OmegaT itself (headless console-translate) on such
+a project and imports what it writes.
 
 Writing back. A paragraph (a sub-item, a footnote) replaces exactly the
 lines of its Markdown paragraph, keeping the file's own prefix ("49. ",
 "(a) ", "[^4]: "); a paragraph the target file lacks is inserted after the
 previous block of its section that it has (sub-items after the previous
-sub-item, footnotes after the last footnote). Texts in YAML (titles, the
+sub-item, footnotes after the last footnote); a paragraph written on
+several lines comes back as one line. Texts in YAML (titles, the
 front matter's description, chart texts, cover fields, summary) replace
 just their scalar, found by PyYAML's node marks, in the scalar's own style
 when the result reads back the same (else a double-quoted scalar), so the
@@ -121,10 +130,11 @@ paragraphs confirmed (all of a paragraph's units translated).
 TMX: confirmed paragraphs (per unit: a sub-item is a unit) and every other
 text with a translation, as TMX 1.4 level 1 (plain text: the inline codes
 are left out, their text kept), tuid = unit id, with <prop type="x-document">
-(the document symbol), "x-report", "x-section" and "x-unit". TBX: the
+(the document symbol), "x-report" and "x-section". TBX: the
 glossary as TBX (the MARTIF dialect translate-toolkit writes, which OmegaT
 reads), one termEntry per entry, a note on the entries `check` verifies.
 """
+
 from __future__ import annotations
 
 import io
@@ -134,9 +144,10 @@ import shutil
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import yaml
 
@@ -160,11 +171,21 @@ TAG_AS_TEXT = re.compile(r"</?[a-z]{1,3}\d{1,3}/?>")
 EMPHASIS = {"em": "italic", "strong": "bold"}
 CTYPE_EMPHASIS = {v: k for k, v in EMPHASIS.items()}
 OMEGAT_TOKENIZERS = {
-    "zh": "LuceneSmartChineseTokenizer", "ja": "LuceneJapaneseTokenizer", "ko": "LuceneCJKTokenizer",
-    "en": "LuceneEnglishTokenizer", "fr": "LuceneFrenchTokenizer", "es": "LuceneSpanishTokenizer",
-    "ru": "LuceneRussianTokenizer", "ar": "LuceneArabicTokenizer", "de": "LuceneGermanTokenizer",
-    "pt": "LucenePortugueseTokenizer", "it": "LuceneItalianTokenizer", "nl": "LuceneDutchTokenizer",
-    "fa": "LucenePersianTokenizer", "hi": "LuceneHindiTokenizer", "th": "LuceneThaiTokenizer",
+    "zh": "LuceneSmartChineseTokenizer",
+    "ja": "LuceneJapaneseTokenizer",
+    "ko": "LuceneCJKTokenizer",
+    "en": "LuceneEnglishTokenizer",
+    "fr": "LuceneFrenchTokenizer",
+    "es": "LuceneSpanishTokenizer",
+    "ru": "LuceneRussianTokenizer",
+    "ar": "LuceneArabicTokenizer",
+    "de": "LuceneGermanTokenizer",
+    "pt": "LucenePortugueseTokenizer",
+    "it": "LuceneItalianTokenizer",
+    "nl": "LuceneDutchTokenizer",
+    "fa": "LucenePersianTokenizer",
+    "hi": "LuceneHindiTokenizer",
+    "th": "LuceneThaiTokenizer",
 }
 
 
@@ -176,16 +197,25 @@ class ToolkitMissing(Exception):
     pass
 
 
+def _etree() -> Any:
+    """lxml's etree (it comes with translate-toolkit)."""
+    from lxml import etree  # type: ignore[import-untyped]
+
+    return etree
+
+
 def _toolkit() -> Any:
     try:
-        from translate.storage import xliff as ttk_xliff  # noqa: F401
+        from translate.storage import xliff as ttk_xliff
     except ImportError:
-        raise ToolkitMissing("translate-toolkit is not installed: pip install 'reportsite[translators]' "
-                             "(or translate-toolkit==3.20.4)") from None
+        raise ToolkitMissing(
+            "translate-toolkit is not installed: pip install 'reportsite[translators]' (or translate-toolkit==3.20.4)"
+        ) from None
     return ttk_xliff
 
 
 # ================================================================ units
+
 
 @dataclass(frozen=True)
 class BodyPlace:
@@ -237,14 +267,19 @@ def _strip_marker(item: Inlines) -> tuple[str, Inlines]:
     if item and isinstance(item[0], Text):
         m = SUBITEM.match(item[0].text)
         if m:
-            rest = item[0].text[m.end():]
+            rest = item[0].text[m.end() :]
             return m.group(0), ((Text(rest),) if rest else ()) + item[1:]
     return "", item
 
 
-def _marker_key(marker: str, index: int) -> str:
-    m = re.match(r"\(([^)]+)\)", marker)
-    return m.group(1) if m else str(index + 1)
+def item_ids(block: Block) -> list[str]:
+    """The unit ids of a paragraph's sub-items: para-6.a from the marker "(a)", else para-6.3 by position."""
+    ids: list[str] = []
+    for i, item in enumerate(block.items):
+        m = re.match(r"\(([^)]+)\)", _strip_marker(item)[0])
+        uid = f"{block.id}.{m.group(1) if m else i + 1}"
+        ids.append(uid if uid not in ids else f"{block.id}.{i + 1}")
+    return ids
 
 
 def _plain_inlines(text: str) -> Inlines:
@@ -294,7 +329,7 @@ def _front_matter_span(raw: str) -> tuple[int, int] | None:
     pos = start
     while pos <= len(raw):
         end = raw.find("\n", pos)
-        line = raw[pos:end if end >= 0 else len(raw)]
+        line = raw[pos : end if end >= 0 else len(raw)]
         if line.rstrip() in ("---", "..."):
             return start, pos
         if end < 0:
@@ -313,7 +348,7 @@ def _compose(path: Path, front_matter: bool) -> tuple[str, int, Any] | None:
         span = _front_matter_span(raw)
         if span is None:
             return None
-        offset, text = span[0], raw[span[0]:span[1]]
+        offset, text = span[0], raw[span[0] : span[1]]
     try:
         # The pure-Python composer: its marks count characters, as str slicing does.
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -351,34 +386,86 @@ def catalogue(checked: Checked, lang: str, lock: status.Lock | None, yaml_files:
     content = site.content_dir
     units: list[Unit] = []
 
-    def yaml_unit(uid: str, kind: str, section: str, file: Path, keys_src: tuple[str | int, ...],
-                  keys_tgt: tuple[str | int, ...], source: str, target: str | None, markdown: bool = False,
-                  src_tree: Inlines | None = None, tgt_tree: Inlines | None = None,
-                  front_matter: bool = False, src_file: Path | None = None) -> None:
+    def yaml_unit(
+        uid: str,
+        kind: str,
+        section: str,
+        file: Path,
+        keys_src: tuple[str | int, ...],
+        keys_tgt: tuple[str | int, ...],
+        source: str,
+        target: str | None,
+        markdown: bool = False,
+        src_tree: Inlines | None = None,
+        tgt_tree: Inlines | None = None,
+        front_matter: bool = False,
+        src_file: Path | None = None,
+    ) -> None:
         s_tree = src_tree if src_tree is not None else _plain_inlines(source)
         t_tree = tgt_tree if tgt_tree is not None else (_plain_inlines(target) if target else None)
         place = YamlPlace(file, keys_tgt, front_matter)
         src_place = YamlPlace(src_file or file, keys_src, front_matter)
-        units.append(Unit(
-            uid, kind, section, None, markdown, s_tree, t_tree or None, status.fingerprint(plain(s_tree)),
-            yf.pos(src_place), yf.pos(place) if t_tree else None, place,
-            "translated" if t_tree else "new"))
+        units.append(
+            Unit(
+                uid,
+                kind,
+                section,
+                None,
+                markdown,
+                s_tree,
+                t_tree or None,
+                status.fingerprint(plain(s_tree)),
+                yf.pos(src_place),
+                yf.pos(place) if t_tree else None,
+                place,
+                "translated" if t_tree else "new",
+            )
+        )
 
     # -- the report's own texts
     report_yaml = content / "report.yaml"
     for f in report.cover:
         if src in f.text:
-            yaml_unit(f"cover.{f.key}", "cover", "", report_yaml, ("cover", f.key, src), ("cover", f.key, lang),
-                      f.text[src], f.text.get(lang), True, f.content.get(src, ()), f.content.get(lang))
+            yaml_unit(
+                f"cover.{f.key}",
+                "cover",
+                "",
+                report_yaml,
+                ("cover", f.key, src),
+                ("cover", f.key, lang),
+                f.text[src],
+                f.text.get(lang),
+                True,
+                f.content.get(src, ()),
+                f.content.get(lang),
+            )
     if src in report.summary:
-        yaml_unit("summary", "summary", "", report_yaml, ("summary", src), ("summary", lang),
-                  report.summary[src], report.summary.get(lang))
+        yaml_unit(
+            "summary",
+            "summary",
+            "",
+            report_yaml,
+            ("summary", src),
+            ("summary", lang),
+            report.summary[src],
+            report.summary.get(lang),
+        )
     from .markdown import footnote_key
 
     for label, text in report.notes.get(src, {}).items():
-        yaml_unit(f"fn-{footnote_key(label)}", "footnote", "", report_yaml, ("notes", src, label),
-                  ("notes", lang, label), text, report.notes.get(lang, {}).get(label), True,
-                  report.note_content.get(src, {}).get(label, ()), report.note_content.get(lang, {}).get(label))
+        yaml_unit(
+            f"fn-{footnote_key(label)}",
+            "footnote",
+            "",
+            report_yaml,
+            ("notes", src, label),
+            ("notes", lang, label),
+            text,
+            report.notes.get(lang, {}).get(label),
+            True,
+            report.note_content.get(src, {}).get(label, ()),
+            report.note_content.get(lang, {}).get(label),
+        )
 
     chart_files = {}
     chart_dir = content / "charts"
@@ -395,39 +482,89 @@ def catalogue(checked: Checked, lang: str, lock: status.Lock | None, yaml_files:
         for name in CHART_FIELDS:
             texts: dict[str, str] = getattr(spec, name)
             if src in texts and texts[src]:
-                yaml_unit(f"chart.{chart_id}.{name}", "chart", section, file, (name, src), (name, lang),
-                          texts[src], texts.get(lang))
+                yaml_unit(
+                    f"chart.{chart_id}.{name}",
+                    "chart",
+                    section,
+                    file,
+                    (name, src),
+                    (name, lang),
+                    texts[src],
+                    texts.get(lang),
+                )
         for i, cat in enumerate(spec.categories.get(src, ())):
             tgt = spec.categories.get(lang, ())
-            yaml_unit(f"chart.{chart_id}.category.{i + 1}", "chart", section, file, ("categories", src, i),
-                      ("categories", lang, i), cat, tgt[i] if i < len(tgt) else None)
+            yaml_unit(
+                f"chart.{chart_id}.category.{i + 1}",
+                "chart",
+                section,
+                file,
+                ("categories", src, i),
+                ("categories", lang, i),
+                cat,
+                tgt[i] if i < len(tgt) else None,
+            )
         for n, series in enumerate(spec.series):
-            yaml_unit(f"chart.{chart_id}.series.{series.id}", "chart", section, file, ("series", n, "label", src),
-                      ("series", n, "label", lang), series.label.get(src, ""), series.label.get(lang))
+            yaml_unit(
+                f"chart.{chart_id}.series.{series.id}",
+                "chart",
+                section,
+                file,
+                ("series", n, "label", src),
+                ("series", n, "label", lang),
+                series.label.get(src, ""),
+                series.label.get(lang),
+            )
             for j, point in enumerate(series.points):
                 if point.derived and point.derived.get(src):
                     keys = ("series", n, "points", j, "derived")
-                    yaml_unit(f"chart.{chart_id}.derived.{series.id}.{j + 1}", "chart", section, file,
-                              (*keys, src), (*keys, lang), point.derived[src], point.derived.get(lang))
+                    yaml_unit(
+                        f"chart.{chart_id}.derived.{series.id}.{j + 1}",
+                        "chart",
+                        section,
+                        file,
+                        (*keys, src),
+                        (*keys, lang),
+                        point.derived[src],
+                        point.derived.get(lang),
+                    )
 
     # -- sections
     states: dict[str, status.ParagraphState] = {
-        s.id: s for s in status.paragraph_states(site, lock or {}) if s.lang == lang}
+        s.id: s for s in status.paragraph_states(site, lock or {}) if s.lang == lang
+    }
     for section in site.sections:
         sbody = section.bodies.get(src)
         tbody = section.bodies.get(lang)
-        yaml_unit(f"title.{section.id}", "title", section.id, section.dir / "section.yaml", ("title", src),
-                  ("title", lang), section.title.get(src, ""), section.title.get(lang))
+        yaml_unit(
+            f"title.{section.id}",
+            "title",
+            section.id,
+            section.dir / "section.yaml",
+            ("title", src),
+            ("title", lang),
+            section.title.get(src, ""),
+            section.title.get(lang),
+        )
         if sbody is not None:
             tfile = section.dir / f"body.{lang}.md"
-            yaml_unit(f"description.{section.id}", "description", section.id, tfile, ("description",),
-                      ("description",), sbody.description, tbody.description if tbody else None,
-                      front_matter=True, src_file=section.dir / f"body.{src}.md")
+            yaml_unit(
+                f"description.{section.id}",
+                "description",
+                section.id,
+                tfile,
+                ("description",),
+                ("description",),
+                sbody.description,
+                tbody.description if tbody else None,
+                front_matter=True,
+                src_file=section.dir / f"body.{src}.md",
+            )
         if sbody is None or sbody.parsed is None:
             continue
         tparsed = tbody.parsed if tbody is not None else None
         theirs: dict[str, Block] = {}
-        for b in (tparsed.blocks if tparsed else ()):
+        for b in tparsed.blocks if tparsed else ():
             theirs.setdefault(b.id, b)
         tpath = tbody.path if tbody else display_path(section.dir / f"body.{lang}.md")
         seen: set[str] = set()
@@ -440,33 +577,70 @@ def catalogue(checked: Checked, lang: str, lock: status.Lock | None, yaml_files:
             seen.add(block.id)
             st = states.get(block.id)
             pstate = st.state if st else "missing"
-            xstate = {"translated": "translated", "stale": "needs-review-translation",
-                      "unconfirmed": "needs-review-translation"}.get(pstate, "new")
+            xstate = {
+                "translated": "translated",
+                "stale": "needs-review-translation",
+                "unconfirmed": "needs-review-translation",
+            }.get(pstate, "new")
             review = pstate if pstate in ("stale", "unconfirmed") else ""
             match = theirs.get(block.id)
-            units.append(Unit(
-                block.id, "para", section.id, block.id, True, block.content,
-                match.content if match is not None else None, status.fingerprint(block.text),
-                SourcePos(sbody.path, block.line, 1), SourcePos(tpath, match.line, 1) if match else None,
-                BodyPlace(section.id, "para", block.id), xstate if match is not None else "new", review))
-            for i, item in enumerate(block.items):
-                marker, text = _strip_marker(item)
+            units.append(
+                Unit(
+                    block.id,
+                    "para",
+                    section.id,
+                    block.id,
+                    True,
+                    block.content,
+                    match.content if match is not None else None,
+                    status.fingerprint(block.text),
+                    SourcePos(sbody.path, block.line, 1),
+                    SourcePos(tpath, match.line, 1) if match else None,
+                    BodyPlace(section.id, "para", block.id),
+                    xstate if match is not None else "new",
+                    review,
+                )
+            )
+            for i, (item, item_id) in enumerate(zip(block.items, item_ids(block))):
+                marker, item_text = _strip_marker(item)
                 titem = match.items[i] if match is not None and i < len(match.items) else None
                 tline = match.item_lines[i] if titem is not None and match is not None else 0
-                units.append(Unit(
-                    f"{block.id}.{_marker_key(marker, i)}", "item", section.id, block.id, True, text,
-                    _strip_marker(titem)[1] if titem is not None else None, status.fingerprint(plain(item)),
-                    SourcePos(sbody.path, block.item_lines[i], 1), SourcePos(tpath, tline, 1) if titem else None,
-                    BodyPlace(section.id, "item", block.id, i, marker), xstate if titem is not None else "new",
-                    review if titem is not None else ""))
+                units.append(
+                    Unit(
+                        item_id,
+                        "item",
+                        section.id,
+                        block.id,
+                        True,
+                        item_text,
+                        _strip_marker(titem)[1] if titem is not None else None,
+                        status.fingerprint(plain(item)),
+                        SourcePos(sbody.path, block.item_lines[i], 1),
+                        SourcePos(tpath, tline, 1) if titem else None,
+                        BodyPlace(section.id, "item", block.id, i, marker),
+                        xstate if titem is not None else "new",
+                        review if titem is not None else "",
+                    )
+                )
         tnotes = {n.key: n for n in (tparsed.footnotes if tparsed else ())}
         for note in sbody.parsed.footnotes:
             tn = tnotes.get(note.key)
-            units.append(Unit(
-                f"fn-{note.key}", "footnote", section.id, None, True, note.content,
-                tn.content if tn is not None else None, status.fingerprint(note.text),
-                SourcePos(sbody.path, note.line, 1), SourcePos(tpath, tn.line, 1) if tn else None,
-                BodyPlace(section.id, "footnote", note.key), "translated" if tn is not None else "new"))
+            units.append(
+                Unit(
+                    f"fn-{note.key}",
+                    "footnote",
+                    section.id,
+                    None,
+                    True,
+                    note.content,
+                    tn.content if tn is not None else None,
+                    status.fingerprint(note.text),
+                    SourcePos(sbody.path, note.line, 1),
+                    SourcePos(tpath, tn.line, 1) if tn else None,
+                    BodyPlace(section.id, "footnote", note.key),
+                    "translated" if tn is not None else "new",
+                )
+            )
     for chart_id in site.charts:  # charts no section places
         chart_units(chart_id, refs.figure_section.get(chart_id, ""))
     # Empty translations are no translations.
@@ -579,8 +753,11 @@ def describe(node: Inline) -> str:
 def _code_span(text: str) -> str:
     run = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (run + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ")
-                                                                and text.strip()) else ""
+    pad = (
+        " "
+        if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip())
+        else ""
+    )
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
@@ -643,6 +820,7 @@ def omegat_shortcuts(source: Inlines, cmap: CodeMap) -> dict[str, tuple[str, int
 
 # ================================================================ XLIFF files
 
+
 def _classes() -> tuple[Any, Any, Any, Any]:
     """translate-toolkit's XLIFF classes, made to write XLIFF 1.2 (its skeleton is 1.1)."""
     ttk_xliff = _toolkit()
@@ -664,7 +842,7 @@ def _classes() -> tuple[Any, Any, Any, Any]:
 </xliff>"""
 
         def serialize(self, out: Any) -> None:
-            from lxml import etree
+            etree = _etree()
 
             etree.cleanup_namespaces(self.document.getroot())
             super().serialize(out)
@@ -683,7 +861,7 @@ def _section_note(site: Site, section_id: str, src: str, lang: str) -> str:
 def build_xliff(checked: Checked, units: list[Unit], lang: str, protocol: str = "xliff") -> bytes:
     """One XLIFF 1.2 document for `units` (protocol "xliff": targets are the translations; "omegat":
     every target is a copy of its source)."""
-    from lxml import etree
+    etree = _etree()
 
     File, UnitClass, StringElem, xp = _classes()
     site = checked.site
@@ -699,16 +877,21 @@ def build_xliff(checked: Checked, units: list[Unit], lang: str, protocol: str = 
     header = store.getheadernode(filenode, createifmissing=True)
     filenode.remove(header)
     filenode.insert(0, header)  # translate-toolkit appends it after <body>, which XLIFF does not allow
-    etree.SubElement(header, f"{{{NS}}}tool", {"tool-id": TOOL_ID, "tool-name": "reportsite",
-                                                "tool-version": __version__})
+    etree.SubElement(
+        header, f"{{{NS}}}tool", {"tool-id": TOOL_ID, "tool-name": "reportsite", "tool-version": __version__}
+    )
     note = etree.SubElement(header, f"{{{NS}}}note", {"from": PROTOCOL})
     if protocol == OMEGAT:
-        note.text = ("omegat: every target starts as a copy of its source, because OmegaT translates the target "
-                     "element; a target still equal to its source is untranslated. The current translations "
-                     "are in the project's TMX files.")
+        note.text = (
+            "omegat: every target starts as a copy of its source, because OmegaT translates the target "
+            "element; a target still equal to its source is untranslated. The current translations "
+            "are in the project's TMX files."
+        )
     else:
-        note.text = ("xliff: each target holds the current translation; its state says whether it is translated, "
-                     "needs review (the source changed) or is new. Keep the inline codes.")
+        note.text = (
+            "xliff: each target holds the current translation; its state says whether it is translated, "
+            "needs review (the source changed) or is new. Keep the inline codes."
+        )
     glossary = [t for t in site.glossary if src in t.terms and lang in t.terms]
     src_name = english_name(src)
     for u in units:
@@ -738,8 +921,11 @@ def build_xliff(checked: Checked, units: list[Unit], lang: str, protocol: str = 
             if term.terms[src] and term.terms[src] in text:
                 required = " (required: check verifies it)" if term.check else ""
                 tu.addnote(f"{term.terms[src]} = {term.terms[lang]}{required}", origin="glossary")
-        tu.createcontextgroup(f"{u.id}.location", [("sourcefile", u.source_pos.path),
-                                                   ("linenumber", str(u.source_pos.line))], purpose="location")
+        tu.createcontextgroup(
+            f"{u.id}.location",
+            [("sourcefile", u.source_pos.path), ("linenumber", str(u.source_pos.line))],
+            purpose="location",
+        )
         info = [("x-section", u.section or "-"), ("x-source-fingerprint", u.fingerprint)]
         if u.target:
             info.append(("x-translation-fingerprint", u.translation_fingerprint))
@@ -762,7 +948,12 @@ def select(units: list[Unit], site: Site, which: str | None, section: str | None
 
 # ================================================================ Markdown out
 
-_ESCAPE = re.compile(r"[\\`*_\[\]<]|&(?=#?[A-Za-z0-9]{1,32};)")
+# Escaped: what could start emphasis, code, a link or footnote reference, an autolink or raw HTML, an
+# entity, or an escape. An underscore between two letters or digits cannot: it stays as written.
+_ESCAPE = re.compile(
+    r"\\(?=[!-/:-@\[-`{-~]|$)|[`*\[\]]|(?<![^\W_])_|_(?![^\W_])|<(?=[A-Za-z/!?])"
+    r"|&(?=#?[A-Za-z0-9]{1,32};)"
+)
 # What would start a block, or make a paragraph numbered or a sub-item, at the start of a line.
 _LINE_START = re.compile(r"(?:[#>+=~-]|(\d{1,9})([.)])|(\((?:[a-z]|[ivx]{1,4}|\d{1,2})\)))")
 
@@ -773,7 +964,7 @@ def _escape(text: str, line_start: bool) -> str:
         m = _LINE_START.match(out)
         if m:
             if m.group(1):
-                out = f"{m.group(1)}\\{m.group(2)}{out[m.end():]}"
+                out = f"{m.group(1)}\\{m.group(2)}{out[m.end() :]}"
             else:
                 out = "\\" + out
     return out
@@ -800,11 +991,11 @@ def normalize_tree(nodes: Inlines) -> Inlines:
                 continue
             lead = trail = ""
             if isinstance(kids[0], Text):
-                lead = kids[0].text[:len(kids[0].text) - len(kids[0].text.lstrip())]
+                lead = kids[0].text[: len(kids[0].text) - len(kids[0].text.lstrip())]
                 kids = normalize_tree((Text(kids[0].text.lstrip()), *kids[1:]))
             if kids and isinstance(kids[-1], Text):
                 t = kids[-1].text
-                trail = t[len(t.rstrip()):]
+                trail = t[len(t.rstrip()) :]
                 kids = normalize_tree((*kids[:-1], Text(t.rstrip())))
             add(Text(lead))
             if kids:
@@ -859,6 +1050,7 @@ def to_markdown(nodes: Inlines | None, line_start: bool = False) -> str:
 
 # ================================================================ editing files
 
+
 class EditError(Exception):
     pass
 
@@ -899,8 +1091,11 @@ def _scalar_candidates(original: str, node: yaml.ScalarNode, value: str, eol: st
         first = next((line for line in rest.split("\n") if line.strip()), "")
         indent = len(first) - len(first.lstrip(" "))
         width = max([len(line.rstrip("\r")) - indent for line in rest.split("\n")] + [60])
-        lines = textwrap.wrap(value, width=width, break_long_words=False, break_on_hyphens=False) \
-            if style == ">" else [value]
+        lines = (
+            textwrap.wrap(value, width=width, break_long_words=False, break_on_hyphens=False)
+            if style == ">"
+            else [value]
+        )
         if lines:
             yield header.rstrip("\r") + eol + eol.join(" " * indent + line for line in lines)
     elif style in ('"', "'"):
@@ -943,7 +1138,7 @@ def edit_yaml(text: str, edits: list[tuple[tuple[str | int, ...], str]], eol: st
     out = text
     for start, end, node, value, keys in sorted(spans, key=lambda s: s[0], reverse=True):
         original = out[start:end]
-        trailing = original[len(original.rstrip()):] if node.style in (">", "|") else ""
+        trailing = original[len(original.rstrip()) :] if node.style in (">", "|") else ""
         want = yaml.load(out, Loader=_LOADER)
         _set(want, keys, value)
         for candidate in _scalar_candidates(original, node, value, eol):
@@ -966,7 +1161,7 @@ def edit_front_matter(tf: TextFile, text: str, edits: list[tuple[tuple[str | int
     span = _front_matter_span(text)
     if span is None:
         raise EditError("no front matter to edit")
-    return text[:span[0]] + edit_yaml(text[span[0]:span[1]], edits, tf.eol) + text[span[1]:]
+    return text[: span[0]] + edit_yaml(text[span[0] : span[1]], edits, tf.eol) + text[span[1] :]
 
 
 @dataclass
@@ -978,7 +1173,10 @@ class BodyEdit:
     front: list[tuple[tuple[str | int, ...], str]] = field(default_factory=list)
 
 
-def _ranges(body_text: str) -> tuple[dict[int, tuple[int, int]], dict[int, tuple[int, int]], dict[str, tuple[int, int]]]:
+Ranges = dict[int, tuple[int, int]]
+
+
+def _ranges(body_text: str) -> tuple[Ranges, Ranges, dict[str, tuple[int, int]]]:
     """Line ranges [start, end) (0-based) of paragraphs and fences by start line, and of footnotes by key."""
     from .markdown import _md, footnote_key
 
@@ -1010,8 +1208,6 @@ _NOTE_PREFIX = re.compile(r"[ ]{0,3}\[\^[^\]]+\]:[ \t]*")
 
 def edit_body(tf: TextFile, section: Section, src: str, lang: str, edit: BodyEdit) -> str:
     """The body file with `edit` applied; raises EditError."""
-    from .markdown import footnote_key
-
     text = tf.raw
     lines = text.split(tf.eol)
     body = section.bodies[lang]
@@ -1048,7 +1244,7 @@ def edit_body(tf: TextFile, section: Section, src: str, lang: str, edit: BodyEdi
         elif block.number is not None:
             swap(rng[0], rng[1], _NUMBER_PREFIX, markdown, what)
         else:
-            lead = lines[rng[0]][:len(lines[rng[0]]) - len(lines[rng[0]].lstrip(" "))]
+            lead = lines[rng[0]][: len(lines[rng[0]]) - len(lines[rng[0]].lstrip(" "))]
             changes.append((rng[0], rng[1], (lead + markdown).split("\n")))
 
     if edit.insert:
@@ -1087,8 +1283,17 @@ def edit_body(tf: TextFile, section: Section, src: str, lang: str, edit: BodyEdi
         if note_keys:
             end = max((r[1] for r in notes.values()), default=len(lines) - (1 if lines[-1] == "" else 0))
             for note in source.parsed.footnotes:
-                if note.key in note_keys:
-                    pending.setdefault(end, []).append(edit.insert[("footnote", note.key, -1)])
+                if note.key not in note_keys:
+                    continue
+                chunk = edit.insert[("footnote", note.key, -1)]
+                # A definition nothing cites is not in the parse: replace it rather than add a second one.
+                label = re.compile(r"[ ]{0,3}\[\^" + re.escape(note.label) + r"\]:")
+                found = next((i for i, line in enumerate(lines) if label.match(line)), None)
+                if found is not None:
+                    stop = next((i for i in range(found + 1, len(lines)) if not lines[i].strip()), len(lines))
+                    changes.append((found, stop, chunk.split("\n")))
+                else:
+                    pending.setdefault(end, []).append(chunk)
         for at, chunks in pending.items():
             new: list[str] = []
             for chunk in chunks:
@@ -1111,6 +1316,7 @@ def edit_body(tf: TextFile, section: Section, src: str, lang: str, edit: BodyEdi
 
 # ================================================================ reading a returned XLIFF
 
+
 @dataclass
 class Returned:
     id: str
@@ -1119,6 +1325,19 @@ class Returned:
     state: str | None
     approved: str | None
     context: dict[str, str]
+    source: Any = None  # the <source> element
+
+
+def skeleton(el: Any) -> str:
+    """An inline element's text and codes (by element and id), spaces normalized: equal for a target that
+    is still a copy of its source, whatever the codes restore to."""
+    out: list[str] = [el.text or ""]
+    for child in el:
+        name = _local(child)
+        if name:
+            out.append(f"<{name} {child.get('id')}>{skeleton(child)}</{name}>")
+        out.append(child.tail or "")
+    return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
 @dataclass
@@ -1138,7 +1357,7 @@ def _local(el: Any) -> str:
 
 def read_xliff(path: Path, diags: Diagnostics) -> XliffFile | None:
     ttk = _toolkit()
-    from lxml import etree
+    etree = _etree()
 
     shown = display_path(path)
     try:
@@ -1162,8 +1381,11 @@ def read_xliff(path: Path, diags: Diagnostics) -> XliffFile | None:
         for el in f:
             if _local(el) == "header":
                 for note in el:
-                    if _local(note) == "note" and note.get("from") == PROTOCOL and \
-                            (note.text or "").strip().startswith(OMEGAT):
+                    if (
+                        _local(note) == "note"
+                        and note.get("from") == PROTOCOL
+                        and (note.text or "").strip().startswith(OMEGAT)
+                    ):
                         protocol = OMEGAT
     units: list[Returned] = []
     for u in store.units:
@@ -1175,11 +1397,26 @@ def read_xliff(path: Path, diags: Diagnostics) -> XliffFile | None:
                     if _local(ctx) == "context" and ctx.get("context-type"):
                         context[ctx.get("context-type")] = (ctx.text or "").strip()
         target = u.get_target_dom()
-        units.append(Returned(el.get("id") or "", el.sourceline or 1, target,
-                              target.get("state") if target is not None else None, el.get("approved"), context))
+        units.append(
+            Returned(
+                el.get("id") or "",
+                el.sourceline or 1,
+                target,
+                target.get("state") if target is not None else None,
+                el.get("approved"),
+                context,
+                next((c for c in el if _local(c) == "source"), None),
+            )
+        )
     first = files[0] if files else root
-    return XliffFile(path, first.get("source-language") or "", first.get("target-language") or "",
-                     [f.get("original") or "" for f in files], protocol, units)
+    return XliffFile(
+        path,
+        first.get("source-language") or "",
+        first.get("target-language") or "",
+        [f.get("original") or "" for f in files],
+        protocol,
+        units,
+    )
 
 
 class TargetProblem(Exception):
@@ -1204,7 +1441,7 @@ def read_target(target: Any, cmap: CodeMap, markdown: bool) -> Inlines:
                 out.extend(visit(child, in_link))
             elif name in ("g", "x", "ph"):
                 if not markdown:
-                    raise TargetProblem(f"inline code <{name} id=\"{child.get('id')}\"> in a text that has no codes")
+                    raise TargetProblem(f'inline code <{name} id="{child.get("id")}"> in a text that has no codes')
                 out.append(code(child, name, in_link))
             else:
                 raise TargetProblem(f"unsupported inline element <{name}>: keep the codes as <g>, <x/> and <ph>")
@@ -1222,12 +1459,13 @@ def read_target(target: Any, cmap: CodeMap, markdown: bool) -> Inlines:
         if node is None:
             if name == "g" and ctype in CTYPE_EMPHASIS:
                 return Span(CTYPE_EMPHASIS[ctype], tuple(visit(el, in_link)))
-            raise TargetProblem(f"extra inline code <{name} id=\"{cid}\">: the source has no such code "
-                                "(only emphasis, <g ctype=\"italic|bold\">, may be added)")
+            raise TargetProblem(
+                f'extra inline code <{name} id="{cid}">: the source has no such code '
+                '(only emphasis, <g ctype="italic|bold">, may be added)'
+            )
         element, _ = _element(node)
         if element != name:
-            raise TargetProblem(f"inline code {cid} ({describe(node)}) is a <{element}> in the source, "
-                                f"a <{name}> here")
+            raise TargetProblem(f"inline code {cid} ({describe(node)}) is a <{element}> in the source, a <{name}> here")
         if isinstance(node, Span):
             kind = CTYPE_EMPHASIS.get(ctype, node.kind)
             return Span(kind, tuple(visit(el, in_link)))
@@ -1238,27 +1476,31 @@ def read_target(target: Any, cmap: CodeMap, markdown: bool) -> Inlines:
         if isinstance(node, Image):
             kids = visit(el, in_link)
             if any(not isinstance(k, Text) for k in kids):
-                raise TargetProblem(f"inline code {cid} ({describe(node)}) holds other codes; its alt text "
-                                    "can only be text")
+                raise TargetProblem(
+                    f"inline code {cid} ({describe(node)}) holds other codes; its alt text can only be text"
+                )
             return Image(node.src, "".join(k.text for k in kids if isinstance(k, Text)))
         if len(el) or (el.text or "").strip() and name == "x":
             raise TargetProblem(f"inline code {cid} ({describe(node)}) must stay empty")
         if isinstance(node, NoteRef) and in_link:
-            raise TargetProblem(f"inline code {cid} ({describe(node)}) is placed inside a link, "
-                                "where Markdown cannot have it")
+            raise TargetProblem(
+                f"inline code {cid} ({describe(node)}) is placed inside a link, where Markdown cannot have it"
+            )
         return node
 
     tree = visit(target, False)
     missing = [cid for cid in cmap.required() if cid not in used]
     if missing:
         what = ", ".join(f"{cid} ({describe(cmap.nodes[cid])})" for cid in missing)
-        raise TargetProblem(f"inline code{'s' * (len(missing) > 1)} {what} missing; "
-                            "every code of the source must be in the translation")
+        raise TargetProblem(
+            f"inline code{'s' * (len(missing) > 1)} {what} missing; every code of the source must be in the translation"
+        )
     return tidy(tuple(tree))
 
 
 def tidy(tree: Inlines) -> Inlines:
     """Line breaks in text become spaces; leading and trailing spaces go."""
+
     def fix(nodes: Inlines) -> Inlines:
         out: list[Inline] = []
         for n in nodes:
@@ -1311,7 +1553,7 @@ def reapply(new: Inlines, current: Inlines, cmap: CodeMap) -> tuple[Inlines, lis
             for i, n in enumerate(nodes):
                 if isinstance(n, Text) and words in n.text:
                     before, _, after = n.text.partition(words)
-                    nodes[i:i + 1] = [Text(before), node, Text(after)]
+                    nodes[i : i + 1] = [Text(before), node, Text(after)]
                     placed = True
                     break
         if not placed:
@@ -1320,6 +1562,7 @@ def reapply(new: Inlines, current: Inlines, cmap: CodeMap) -> tuple[Inlines, lis
 
 
 # ================================================================ import
+
 
 @dataclass
 class Accepted:
@@ -1344,15 +1587,23 @@ def plan_import(checked: Checked, xf: XliffFile, lock: status.Lock, diags: Diagn
     src = report.source.tag
     shown = display_path(xf.path)
     if xf.originals != [report.id]:
-        diags.error(SourcePos(shown, 1, 1), f"this file is for {', '.join(map(repr, xf.originals)) or 'no report'}, "
-                                            f"not for this report ('{report.id}'): the <file original=...> differs")
+        diags.error(
+            SourcePos(shown, 1, 1),
+            f"this file is for {', '.join(map(repr, xf.originals)) or 'no report'}, "
+            f"not for this report ('{report.id}'): the <file original=...> differs",
+        )
     if xf.source_language != src:
-        diags.error(SourcePos(shown, 1, 1), f"source-language is '{xf.source_language}'; this report's source "
-                                            f"language is '{src}'")
+        diags.error(
+            SourcePos(shown, 1, 1),
+            f"source-language is '{xf.source_language}'; this report's source language is '{src}'",
+        )
     lang = xf.target_language
     if lang not in report.tags[1:]:
-        diags.error(SourcePos(shown, 1, 1), f"target-language is '{lang}', which is not a target language of this "
-                                            f"report ({', '.join(report.tags[1:])})")
+        diags.error(
+            SourcePos(shown, 1, 1),
+            f"target-language is '{lang}', which is not a target language of this "
+            f"report ({', '.join(report.tags[1:])})",
+        )
     if diags.errors:
         return None
     src_name, lang_name = english_name(src), english_name(lang)
@@ -1370,13 +1621,19 @@ def plan_import(checked: Checked, xf: XliffFile, lock: status.Lock, diags: Diagn
         seen.add(r.id)
         u = by_id.get(r.id)
         if u is None:
-            diags.error(pos, f"unknown unit id '{r.id}': no text of this report has it "
-                             "(the file was exported from another report, or the text was removed since)")
+            diags.error(
+                pos,
+                f"unknown unit id '{r.id}': no text of this report has it "
+                "(the file was exported from another report, or the text was removed since)",
+            )
             continue
         fp = r.context.get("x-source-fingerprint")
         if not fp:
-            diags.error(pos, f"{r.id}: the unit has no x-source-fingerprint context; import only files that "
-                             f"{program()} xliff export wrote, so that a changed source can be found")
+            diags.error(
+                pos,
+                f"{r.id}: the unit has no x-source-fingerprint context; import only files that "
+                f"{program()} xliff export wrote, so that a changed source can be found",
+            )
             continue
         t = r.target
         if t is None or (not (t.text or "").strip() and len(t) == 0):
@@ -1393,23 +1650,42 @@ def plan_import(checked: Checked, xf: XliffFile, lock: status.Lock, diags: Diagn
             continue
         exported = r.context.get("x-translation-fingerprint", "")
         if xf.protocol == OMEGAT:
-            if _same(tree, u.source):  # still the copy of the source: untranslated
+            if r.source is not None and skeleton(t) == skeleton(r.source):  # still the copy: untranslated
                 skipped += 1
                 continue
             if u.target:
                 tree, lost = reapply(tree, u.target, cmap)
                 for what in lost:
-                    notes.append(Diagnostic(u.target_pos or pos, "warning",
-                                            f"{r.id}: {what}, which only the {lang_name} had, could not be placed "
-                                            "again (OmegaT cannot carry a code the source lacks); add it by hand"))
-        elif not (status.fingerprint(to_markdown(tree)) != exported or r.state in DONE_STATES
-                  or r.approved == "yes"):
+                    notes.append(
+                        Diagnostic(
+                            u.target_pos or pos,
+                            "warning",
+                            f"{r.id}: {what}, which only the {lang_name} had, could not be placed "
+                            "again (OmegaT cannot carry a code the source lacks); add it by hand",
+                        )
+                    )
+        elif not (status.fingerprint(to_markdown(tree)) != exported or r.state in DONE_STATES or r.approved == "yes"):
             skipped += 1  # new or to review, and nobody changed it
             continue
         if fp != u.fingerprint:
-            diags.error(pos, f"{r.id}: the {src_name} source changed since the export ({u.source_pos} now reads "
-                             f"differently: fingerprint {fp} in this file, {u.fingerprint} now); not imported: "
-                             "export again and translate the new text")
+            if exported and status.fingerprint(to_markdown(tree)) == exported:
+                # Left as exported (its state alone says translated): nothing to write, and not confirmed.
+                notes.append(
+                    Diagnostic(
+                        pos,
+                        "warning",
+                        f"{r.id}: the {src_name} source changed since the export ({u.source_pos}); the unit is "
+                        "unchanged in this file, so it is not imported and its translation stays to review",
+                    )
+                )
+                skipped += 1
+                continue
+            diags.error(
+                pos,
+                f"{r.id}: the {src_name} source changed since the export ({u.source_pos} now reads "
+                f"differently: fingerprint {fp} in this file, {u.fingerprint} now); not imported: "
+                "export again and translate the new text",
+            )
             continue
         if u.translation_fingerprint != exported:  # someone changed the translation in the content since
             if status.fingerprint(to_markdown(tree)) == exported:
@@ -1417,13 +1693,19 @@ def plan_import(checked: Checked, xf: XliffFile, lock: status.Lock, diags: Diagn
                 continue
             if not _same(tree, u.target):
                 where = u.target_pos or SourcePos(display_path(site.content_dir), 0, 0)
-                diags.error(pos, f"{r.id}: the {lang_name} at {where} changed since the export, and this target "
-                                 "would overwrite that edit; export again, or make the edit in the file")
+                diags.error(
+                    pos,
+                    f"{r.id}: the {lang_name} at {where} changed since the export, and this target "
+                    "would overwrite that edit; export again, or make the edit in the file",
+                )
                 continue
         found = TAG_AS_TEXT.search(plain(tree))
         if found and not TAG_AS_TEXT.search(u.source_text):
-            diags.error(pos, f"{r.id}: the target has {found.group(0)!r} as text: a tag the translation tool "
-                             "could not place; remove it or use a code of the source")
+            diags.error(
+                pos,
+                f"{r.id}: the target has {found.group(0)!r} as text: a tag the translation tool "
+                "could not place; remove it or use a code of the source",
+            )
             continue
         accepted.append(Accepted(u, tree, not _same(tree, u.target)))
     ok = {a.unit.id for a in accepted}
@@ -1440,15 +1722,20 @@ def plan_import(checked: Checked, xf: XliffFile, lock: status.Lock, diags: Diagn
         else:
             left = [m.id for m in members if m.id not in ok]
             first = next(m for m in members if m.id in ok)
-            notes.append(Diagnostic(first.target_pos or first.source_pos, "warning",
-                                    f"{para} is not confirmed: {', '.join(left)} not translated in this file"))
+            notes.append(
+                Diagnostic(
+                    first.target_pos or first.source_pos,
+                    "warning",
+                    f"{para} is not confirmed: {', '.join(left)} not translated in this file",
+                )
+            )
     return Plan(lang, accepted, confirm, skipped, notes)
 
 
 def _source_block(site: Site, unit: Unit) -> Block | None:
     assert isinstance(unit.place, BodyPlace)
     body = site.section(unit.place.section).bodies.get(site.report.source.tag)
-    for b in (body.parsed.blocks if body and body.parsed else ()):
+    for b in body.parsed.blocks if body and body.parsed else ():
         if b.id == unit.place.block:
             return b
     return None
@@ -1477,8 +1764,9 @@ def new_files(checked: Checked, plan: Plan, diags: Diagnostics) -> dict[Path, by
         section = site.section(place.section)
         file = section.dir / f"body.{lang}.md"
         if lang not in section.bodies:
-            diags.error(u.source_pos, f"{u.id}: {display_path(file)} does not exist; create it with its front "
-                                      "matter first")
+            diags.error(
+                u.source_pos, f"{u.id}: {display_path(file)} does not exist; create it with its front matter first"
+            )
             continue
         edit = bodies.setdefault(file, (section, BodyEdit()))[1]
         key = (place.kind, place.block, place.item)
@@ -1494,21 +1782,27 @@ def new_files(checked: Checked, plan: Plan, diags: Diagnostics) -> dict[Path, by
             tbody = section.bodies[lang]
             has_parent = tbody.parsed is not None and any(b.id == place.block for b in tbody.parsed.blocks)
             if not has_parent and place.block not in accepted_ids:
-                diags.error(u.source_pos, f"{u.id}: its paragraph {place.block} is not in {tbody.path} and not "
-                                          "translated in this file; translate the paragraph too")
+                diags.error(
+                    u.source_pos,
+                    f"{u.id}: its paragraph {place.block} is not in {tbody.path} and not "
+                    "translated in this file; translate the paragraph too",
+                )
                 continue
         else:
             sbody = section.bodies[src]
-            label = next((n.label for n in (sbody.parsed.footnotes if sbody.parsed else ()) if n.key == place.block),
-                         place.block)
+            label = next(
+                (n.label for n in (sbody.parsed.footnotes if sbody.parsed else ()) if n.key == place.block), place.block
+            )
             prefix = f"[^{label}]: "
         edit.insert[key] = prefix + md
         if place.kind == "para" and block is not None:
-            left = [f"{u.id}.{_marker_key(_strip_marker(item)[0], i)}" for i, item in enumerate(block.items)
-                    if f"{u.id}.{_marker_key(_strip_marker(item)[0], i)}" not in accepted_ids]
+            left = [uid for uid in item_ids(block) if uid not in accepted_ids]
             if left:
-                diags.error(u.source_pos, f"{u.id}: the paragraph cannot be added without all its sub-items "
-                                          f"({', '.join(left)} not translated in this file)")
+                diags.error(
+                    u.source_pos,
+                    f"{u.id}: the paragraph cannot be added without all its sub-items "
+                    f"({', '.join(left)} not translated in this file)",
+                )
     out: dict[Path, bytes] = {}
     for file, (section, edit) in bodies.items():
         try:
@@ -1568,10 +1862,6 @@ def import_file(project: Project, path: Path) -> ImportResult:
     checked = load_and_check(project, diags, Timer({}))
     if checked is None:
         return ImportResult(1, diags, "the content cannot be read; nothing imported")
-    errors = [d for d in checked.file_diags if d.severity == "error"]
-    if errors:
-        return ImportResult(1, Diagnostics(errors), f"the content has {len(errors)} error"
-                                                    f"{'s' * (len(errors) != 1)}; fix them first (nothing imported)")
     before = {_key(d) for d in diags.items}
     site = checked.site
     lock_file = status.lock_path(site.content_dir)
@@ -1597,8 +1887,14 @@ def import_file(project: Project, path: Path) -> ImportResult:
         real, seen = display_path(content), display_path(copy)
 
         def mapped(items: Iterable[Diagnostic]) -> list[Diagnostic]:
-            return [Diagnostic(SourcePos(d.pos.path.replace(seen, real, 1), d.pos.line, d.pos.col), d.severity,
-                               d.message.replace(seen, real)) for d in items]
+            return [
+                Diagnostic(
+                    SourcePos(d.pos.path.replace(seen, real, 1), d.pos.line, d.pos.col),
+                    d.severity,
+                    d.message.replace(seen, real),
+                )
+                for d in items
+            ]
 
         d1 = Diagnostics()
         c1 = load_and_check(trial, d1, Timer({}))
@@ -1611,12 +1907,15 @@ def import_file(project: Project, path: Path) -> ImportResult:
             if not a.changed:
                 continue
             now = after.get(a.unit.id)
-            same = now is not None and (_same(a.tree, now.target) if a.unit.markdown
-                                        else plain(a.tree) == plain(now.target or ()))
+            same = now is not None and (
+                _same(a.tree, now.target) if a.unit.markdown else plain(a.tree) == plain(now.target or ())
+            )
             if not same:
-                out.error(a.unit.target_pos or a.unit.source_pos,
-                          f"{a.unit.id}: the translation does not read back as written once it is Markdown "
-                          f"({to_markdown(a.tree)[:80]!r}); rephrase the emphasis or links around it")
+                out.error(
+                    a.unit.target_pos or a.unit.source_pos,
+                    f"{a.unit.id}: the translation does not read back as written once it is Markdown "
+                    f"({to_markdown(a.tree)[:80]!r}); rephrase the emphasis or links around it",
+                )
         if out.errors:
             return ImportResult(1, out, "nothing imported")
         new_lock = dict(lock or {})
@@ -1627,10 +1926,9 @@ def import_file(project: Project, path: Path) -> ImportResult:
             if st is not None and st.state != "missing":
                 new_lock[(para, plan.lang)] = status.LockEntry(st.section, st.source)
                 confirmed += 1
-        status.write_lock(copy / status.LOCK_NAME, new_lock)
-        lock_bytes = (copy / status.LOCK_NAME).read_bytes()
-        if not lock_file.is_file() or lock_file.read_bytes() != lock_bytes:
-            files[lock_file] = lock_bytes
+        if new_lock != (lock or {}) or (lock is None and new_lock):
+            status.write_lock(copy / status.LOCK_NAME, new_lock)
+            files[lock_file] = (copy / status.LOCK_NAME).read_bytes()
         d2 = Diagnostics()
         load_and_check(trial, d2, Timer({}))
         warnings = [d for d in mapped(d2.items) if d.severity == "warning" and _key(d) not in before]
@@ -1641,10 +1939,18 @@ def import_file(project: Project, path: Path) -> ImportResult:
     out.extend(plan.notes)
     out.extend(warnings)
     written = [f for f in files if f != lock_file]
-    summary = (f"imported {len(plan.accepted)} unit{'s' * (len(plan.accepted) != 1)} into {len(written)} "
-               f"file{'s' * (len(written) != 1)}; confirmed {confirmed} paragraph{'s' * (confirmed != 1)}")
-    note = (f"{plan.skipped} unit{'s' * (plan.skipped != 1)} of {display_path(path)} not imported: untranslated, "
-            "or left for review unchanged") if plan.skipped else ""
+    summary = (
+        f"imported {len(plan.accepted)} unit{'s' * (len(plan.accepted) != 1)} into {len(written)} "
+        f"file{'s' * (len(written) != 1)}; confirmed {confirmed} paragraph{'s' * (confirmed != 1)}"
+    )
+    note = (
+        (
+            f"{plan.skipped} unit{'s' * (plan.skipped != 1)} of {display_path(path)} not imported: untranslated, "
+            "or left for review unchanged"
+        )
+        if plan.skipped
+        else ""
+    )
     return ImportResult(0, out, summary, [f for f, _ in order], note)
 
 
@@ -1656,18 +1962,26 @@ TmxEntry = tuple[str, list[tuple[str, str]], str, dict[str, str]]  # tuid, props
 def build_tmx(src: str, entries: list[TmxEntry], segtype: str = "paragraph") -> bytes:
     """A TMX 1.4 document (level 1: plain text) through translate-toolkit."""
     _toolkit()
-    from lxml import etree
+    etree = _etree()
     from translate.storage import tmx
 
     targets = sorted({lang for _, _, _, texts in entries for lang in texts})
     tm = tmx.tmxfile(sourcelanguage=src, targetlanguage=targets[0] if targets else src)
     header = tm.document.getroot().find("header")
     if header is not None:
-        header.attrib.update({"creationtool": "reportsite", "creationtoolversion": __version__,
-                              "segtype": segtype, "o-tmf": "reportsite", "adminlang": "en", "srclang": src,
-                              "datatype": "plaintext"})
+        header.attrib.update(
+            {
+                "creationtool": "reportsite",
+                "creationtoolversion": __version__,
+                "segtype": segtype,
+                "o-tmf": "reportsite",
+                "adminlang": "en",
+                "srclang": src,
+                "datatype": "plaintext",
+            }
+        )
     for tuid, props, source, texts in entries:
-        u = tm.addsourceunit(source, src)
+        u = tm.addsourceunit(source, src)  # type: ignore[no-untyped-call]
         for n, (lang, text) in enumerate(texts.items()):
             u.settarget(text, lang, append=n > 0)
         u.xmlelement.set("tuid", tuid)
@@ -1721,7 +2035,7 @@ def build_tbx(site: Site) -> bytes:
     for n, term in enumerate(site.glossary, 1):
         if not term.terms.get(src):
             continue
-        u = tb.addsourceunit(term.terms[src])
+        u = tb.addsourceunit(term.terms[src])  # type: ignore[no-untyped-call]
         u.setid(f"term-{n}")
         first = True
         for lang in targets:
@@ -1729,8 +2043,10 @@ def build_tbx(site: Site) -> bytes:
                 u.settarget(term.terms[lang], lang, append=not first)
                 first = False
         if term.check:
-            u.addnote(f"Required rendering: `{program()} check` warns when a paragraph has the "
-                      f"{english_name(src)} term but not this translation.")
+            u.addnote(
+                f"Required rendering: `{program()} check` warns when a paragraph has the "
+                f"{english_name(src)} term but not this translation."
+            )
     for p in tb.document.getroot().iter("p"):
         p.text = f"reportsite {__version__}: the glossary of {report.symbol or report.id}"
     buf = io.BytesIO()
@@ -1814,8 +2130,12 @@ def export_omegat(checked: Checked, units: list[Unit], lang: str, out: Path, pro
             continue
         cmap = code_map(u.source, u.target)
         shortcuts = omegat_shortcuts(u.source, cmap)
-        entry = (u.id, [("file", xlf), ("id", u.id)], omegat_segment(u.source, iter(cmap.source_ids), shortcuts),
-                 {lang: omegat_segment(u.target, iter(cmap.target_ids), shortcuts)})
+        entry = (
+            u.id,
+            [("file", xlf), ("id", u.id)],
+            omegat_segment(u.source, iter(cmap.source_ids), shortcuts),
+            {lang: omegat_segment(u.target, iter(cmap.target_ids), shortcuts)},
+        )
         (current if u.state == "translated" else review).append(entry)
     if current:
         _write(out / "tm" / "auto" / f"{name}.tmx", build_tmx(src, current))
@@ -1827,14 +2147,21 @@ def export_omegat(checked: Checked, units: list[Unit], lang: str, out: Path, pro
     def tok(tag: str) -> str:
         return OMEGAT_TOKENIZERS.get(tag.split("-")[0].lower(), "DefaultTokenizer")
 
-    _write(out / "omegat.project", OMEGAT_PROJECT.format(src=src, lang=lang, src_tok=tok(src),
-                                                          lang_tok=tok(lang)).encode("utf-8"))
+    _write(
+        out / "omegat.project",
+        OMEGAT_PROJECT.format(src=src, lang=lang, src_tok=tok(src), lang_tok=tok(lang)).encode("utf-8"),
+    )
     _write(out / "omegat" / "filters.xml", OMEGAT_FILTERS.encode("utf-8"))
-    _write(out / "README.txt", OMEGAT_README.format(document=report.symbol or report.id, src=src, lang=lang,
-                                                     prog=prog, xlf=xlf).encode("utf-8"))
+    _write(
+        out / "README.txt",
+        OMEGAT_README.format(document=report.symbol or report.id, src=src, lang=lang, prog=program(), xlf=xlf).encode(
+            "utf-8"
+        ),
+    )
 
 
 # ================================================================ the commands
+
 
 def _print(diags: Diagnostics | Iterable[Diagnostic]) -> None:
     items = diags if isinstance(diags, Diagnostics) else Diagnostics(list(diags))
@@ -1843,15 +2170,23 @@ def _print(diags: Diagnostics | Iterable[Diagnostic]) -> None:
 
 
 def _load(project: Project, prog: str) -> tuple[Checked, status.Lock] | int:
-    """The checked content and its lock, or an exit code after printing why not."""
+    """The checked content and its lock, or an exit code after printing why not.
+
+    Content errors do not stop an export (a missing translation is one); a text in a file that cannot
+    be read is simply not exported, and a note says so.
+    """
     diags = Diagnostics()
     checked = load_and_check(project, diags, Timer({}))
-    errors = [d for d in (checked.file_diags if checked else diags.items) if d.severity == "error"]
-    if checked is None or errors:
-        _print(errors or diags)
-        print(f"{prog}: the content has {len(errors)} error{'s' * (len(errors) != 1)} in files that cannot be read; "
-              "fix them first", file=sys.stderr)
+    if checked is None:
+        _print(diags)
+        print(f"{prog}: {diags.summary()}; the content cannot be read", file=sys.stderr)
         return 1
+    if diags.errors:
+        print(
+            f"note: the content has {diags.summary()} ({program()} check lists them); texts of files that "
+            "cannot be read are left out",
+            file=sys.stderr,
+        )
     lock_diags = Diagnostics()
     lock = status.read_lock(status.lock_path(checked.site.content_dir), lock_diags)
     if lock_diags.errors:
@@ -1889,8 +2224,10 @@ def _export(project: Project, args: Any, prog: str) -> int:
         raise UsageError("say where to write: -o FILE (or -o FOLDER for an OmegaT project)")
     out = Path(args.output)
     if protocol == OMEGAT and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UsageError(f"{out} exists and is not an empty folder; an OmegaT project needs a new folder "
-                         "(the translator's own memory lives in an old one)")
+        raise UsageError(
+            f"{out} exists and is not an empty folder; an OmegaT project needs a new folder "
+            "(the translator's own memory lives in an old one)"
+        )
     if protocol != OMEGAT:
         out = _output(args, "XLIFF")
     loaded = _load(project, prog)
@@ -1902,12 +2239,16 @@ def _export(project: Project, args: Any, prog: str) -> int:
         raise UsageError(f"no section '{args.section}'")
     units = select(catalogue(checked, lang, lock), checked.site, args.which, args.section)
     counts = {s: sum(u.state == s for u in units) for s in ("translated", "needs-review-translation", "new")}
-    what = (f"{len(units)} unit{'s' * (len(units) != 1)} ({counts['translated']} translated, "
-            f"{counts['needs-review-translation']} to review, {counts['new']} new)")
+    what = (
+        f"{len(units)} unit{'s' * (len(units) != 1)} ({counts['translated']} translated, "
+        f"{counts['needs-review-translation']} to review, {counts['new']} new)"
+    )
     if protocol == OMEGAT:
         export_omegat(checked, units, lang, out, prog)
-        print(f"wrote an OmegaT project with {what} to {display_path(out)}/; translate it in OmegaT, create the "
-              f"translated documents, then run {program()} xliff import {display_path(out)}")
+        print(
+            f"wrote an OmegaT project with {what} to {display_path(out)}/; translate it in OmegaT, create the "
+            f"translated documents, then run {program()} xliff import {display_path(out)}"
+        )
     else:
         _write(out, build_xliff(checked, units, lang))
         print(f"exported {what} for '{lang}' to {display_path(out)}")
@@ -1918,14 +2259,15 @@ def _import(project: Project, args: Any, prog: str) -> int:
     if len(args.args) != 2:
         raise UsageError("say which file to import: xliff import FILE.xlf (or an OmegaT project folder)")
     if args.section is not None or args.which is not None or args.output is not None:
-        raise UsageError("xliff import takes only the file; --section, --missing, --stale, --all and -o are "
-                         "for export")
+        raise UsageError("xliff import takes only the file; --section, --missing, --stale, --all and -o are for export")
     path = Path(args.args[1])
     if path.is_dir():
         found = sorted((path / "target").glob("*.xlf"))
         if len(found) != 1:
-            raise UsageError(f"{path}/target/ holds {len(found)} .xlf files; expected the one OmegaT wrote "
-                             "(Project > Create Translated Documents)")
+            raise UsageError(
+                f"{path}/target/ holds {len(found)} .xlf files; expected the one OmegaT wrote "
+                "(Project > Create Translated Documents)"
+            )
         path = found[0]
     elif not path.is_file():
         raise UsageError(f"{path}: no such file")

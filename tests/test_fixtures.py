@@ -509,3 +509,31 @@ def test_no_broken_internal_link_or_fragment(site):
                 if not exists or (fragment and fragment not in ids.get(path, {fragment})):
                     broken.append((url, value))
     assert broken == []
+
+
+def test_title_cards_have_every_character_of_their_text(site):
+    """A shared page's card shows its heading, the site's name and the symbol in the page's language, with
+    no missing glyph: Noto Sans Arabic has no Latin letter and no "/", which the card takes from Noto Sans."""
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+
+    from reportsite import cards, pages
+    from reportsite.render import Context, Products
+
+    with project_root(site.root):
+        proj = project.make(site.root)
+        checked = pipeline.load_and_check(proj, errors.Diagnostics(), pipeline.Timer({}))
+        assert checked is not None
+        todo = pages.cards(Context(checked.site, checked.refs, proj, Products()))
+    assert {c.lang for c in todo} == {site.html_lang(tag).split("-")[0] for tag in site.tags}
+    for card in todo:
+        name = cards._font_name(card.fonts, card.extra, None)
+        data = cards._FONT_DATA.get(name)
+        font = TTFont(BytesIO(data)) if data else TTFont(name, lazy=True)
+        have = set(font.getBestCmap())
+        text = card.heading + card.site + card.symbol + " · "
+        lacking = sorted({ch for ch in text if not ch.isspace() and ord(ch) not in have})
+        assert not lacking, f"{card.path}: no glyph for {lacking}"
+        png = cards.card(card, None)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) < 60_000, f"{card.path}: {len(png)} bytes"

@@ -123,6 +123,23 @@ def test_a_missing_translation_is_counted(content_copy: Path, capfd: pytest.Capt
     assert "para-74 en: missing" in out
 
 
+def test_confirming_keeps_the_entry_of_a_translation_missing_for_a_while(content_copy: Path) -> None:
+    # English paragraph 74 is gone for the moment (being rewritten; an XLIFF import confirms other
+    # paragraphs meanwhile): confirming 73 must keep 74's entry, so that once back it is translated,
+    # not "never confirmed".
+    from conftest import load_parsed
+
+    lock = status.read_lock(content_copy / status.LOCK_NAME, Diagnostics())
+    assert lock is not None and ("para-74", "en") in lock
+    body = content_copy / SECTION / "body.en.md"
+    body.write_text("\n".join(line for line in body.read_text("utf-8").split("\n") if not line.startswith("74. ")),
+                    "utf-8")
+    change_chinese_73(content_copy)
+    new, changed = status.confirm(load_parsed(content_copy).site, lock, "para-73")
+    assert changed == 1 and new[("para-74", "en")] == lock[("para-74", "en")]
+    assert new.keys() == lock.keys()
+
+
 def test_new_paragraphs_need_confirming(content_copy: Path, capfd: pytest.CaptureFixture[str]) -> None:
     lock = content_copy / status.LOCK_NAME
     lock.write_text("".join(line + "\n" for line in lock.read_text("utf-8").splitlines()
