@@ -33,7 +33,6 @@ matplotlib is imported only when a chart is not in the cache.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import importlib.metadata
@@ -151,21 +150,27 @@ class ChartLanguage:
 
     def number(self, value: float, decimals: int = 1) -> str:
         """A value as this language writes it: CLDR's symbols and digits, the report's grouping."""
-        from babel.numbers import format_decimal
+        return _number(self.tag, self.group, value, decimals)
 
-        from .languages import language
 
-        lang = language(self.tag)
-        text = format_decimal(
-            value,
-            format="#,##0." + "0" * decimals if decimals else "#,##0",
-            locale=lang.locale,
-            numbering_system="default",
-        )
-        if self.group:
-            # A space between digit groups must not break: a no-break space.
-            text = text.replace(lang.group, "\u00a0" if self.group == " " else self.group)
-        return text
+@lru_cache(maxsize=4096)
+def _number(tag: str, group: str, value: float, decimals: int) -> str:
+    # Each figure's values are written on four pages (section, whole report, side by side, its own).
+    from babel.numbers import format_decimal
+
+    from .languages import language
+
+    lang = language(tag)
+    text = format_decimal(
+        value,
+        format="#,##0." + "0" * decimals if decimals else "#,##0",
+        locale=lang.locale,
+        numbering_system="default",
+    )
+    if group:
+        # A space between digit groups must not break: a no-break space.
+        text = text.replace(lang.group, "\u00a0" if group == " " else group)
+    return text
 
 
 # ---------------------------------------------------------------- loading
@@ -763,32 +768,23 @@ def cache_key(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _read_cache(file: Path) -> dict[str, bytes] | None:
+_CACHED = {"light": ".svg", "dark": ".dark.svg", "png": ".png"}  # one file each: no decoding to read them
+
+
+def _read_cache(stem: Path) -> dict[str, bytes] | None:
     try:
-        stored = json.loads(file.read_text(encoding="utf-8"))
-        return {
-            "light": stored["light"].encode(),
-            "dark": stored["dark"].encode(),
-            "png": base64.b64decode(stored["png"]),
-        }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # no entry, or a damaged one: drawn again and overwritten
+        return {kind: (stem.parent / (stem.name + suffix)).read_bytes() for kind, suffix in _CACHED.items()}
+    except OSError:
+        return None  # not drawn yet, or an entry cut short by a crash: drawn again and overwritten
 
 
-def _write_cache(file: Path, drawn: dict[str, bytes]) -> None:
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(
-        json.dumps(
-            {
-                "light": drawn["light"].decode(),
-                "dark": drawn["dark"].decode(),
-                "png": base64.b64encode(drawn["png"]).decode(),
-            }
-        ),
-        encoding="utf-8",
-    )
-    os.replace(tmp, file)  # atomic: a parallel build never reads half a file
+def _write_cache(stem: Path, drawn: dict[str, bytes]) -> None:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    # The PNG last: an entry is read only when all three files are there, and each appears whole.
+    for kind in ("light", "dark", "png"):
+        tmp = stem.parent / f".{stem.name}.{os.getpid()}.{kind}.tmp"
+        tmp.write_bytes(drawn[kind])
+        os.replace(tmp, stem.parent / (stem.name + _CACHED[kind]))  # atomic: a parallel build never reads half a file
 
 
 Drawn = dict[tuple[str, str], dict[str, bytes]]  # (chart id, language) -> light, dark, png
@@ -805,7 +801,7 @@ def cached(
     for spec in specs:
         for lang in langs:
             key = keys[(spec.id, lang.tag)] = cache_key(spec, lang, fonts)
-            entry = _read_cache(cache_dir / "charts" / f"{key}.json") if cache_dir else None
+            entry = _read_cache(cache_dir / "charts" / key) if cache_dir else None
             if entry is None:
                 todo.append((spec, lang))
             else:
@@ -825,7 +821,7 @@ def draw_charts(
             continue
         drawn = render(spec, lang, fonts)
         if cache_dir is not None:
-            _write_cache(cache_dir / "charts" / f"{cache_key(spec, lang, fonts)}.json", drawn)
+            _write_cache(cache_dir / "charts" / cache_key(spec, lang, fonts), drawn)
         out[(spec.id, lang.tag)] = drawn
     return out, diags.items
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
@@ -95,13 +96,43 @@ def _pair_for(ctx: Context, lang: Language, other: Language | None = None) -> Pa
     return next(p for p in ctx.pairs if {p.a.tag, p.b.tag} == want)
 
 
-def section_pages(ctx: Context, section: Section) -> Output:
-    """One section's page in every language and its side-by-side pages."""
+@dataclass
+class Parts:
+    """What the whole-report pages repeat of each section, in reading order, made with the section's
+    own pages: the side-by-side rows are the same HTML in both, so they are rendered once."""
+
+    full: dict[str, list[str]] = field(default_factory=dict)  # language tag -> each section's part
+    parallel: dict[str, list[str]] = field(default_factory=dict)  # pair key -> each section's rows
+
+    def extend(self, other: Parts) -> None:
+        for mine, theirs in ((self.full, other.full), (self.parallel, other.parallel)):
+            for key, items in theirs.items():
+                mine.setdefault(key, []).extend(items)
+
+
+def section_pages(ctx: Context, section: Section, parts: Parts | None = None) -> Output:
+    """One section's page in every language and its side-by-side pages; its share of `parts`."""
     index = ctx.index[section.id]
     for lang in ctx.langs:
         yield section_page(ctx, section, lang, index)
+        if parts is not None:
+            parts.full.setdefault(lang.tag, []).append(full_part(ctx, section, lang))
     for pair in ctx.pairs:
-        yield parallel_page(ctx, section, pair)
+        rows = ctx.parallel_rows(section, pair)
+        if parts is not None:
+            parts.parallel.setdefault(pair.key, []).append(ctx.parallel_heading_row(section, pair) + rows)
+        yield parallel_page(ctx, section, pair, rows)
+
+
+def full_part(ctx: Context, section: Section, lang: Language) -> str:
+    """A section as the whole-report page shows it: its heading and text."""
+    level = min(section.depth + 1, 6)
+    return (
+        f'<section class="part depth-{section.depth}" aria-labelledby="{section.id}">'
+        f'<h{level} id="{section.id}">{html.escape(ctx.heading(section, lang))}</h{level}>'
+        + ctx.section_body(section, lang, "full")
+        + "</section>"
+    )
 
 
 def card_url(section: Section, lang: Language) -> str:
@@ -174,18 +205,11 @@ def _parallel_links(ctx: Context, lang: Language, section: Section | None) -> li
     return out
 
 
-def full(ctx: Context) -> Output:
+def full(ctx: Context, parts: Parts | None = None) -> Output:
+    """The whole report in each language, from the sections' parts (made here without them)."""
     for lang in ctx.langs:
         url = url_for("full", lang)
-        parts = []
-        for section in ctx.order:
-            level = min(section.depth + 1, 6)
-            parts.append(
-                f'<section class="part depth-{section.depth}" aria-labelledby="{section.id}">'
-                f'<h{level} id="{section.id}">{html.escape(ctx.heading(section, lang))}</h{level}>'
-                + ctx.section_body(section, lang, "full")
-                + "</section>"
-            )
+        made = parts.full[lang.tag] if parts is not None else [full_part(ctx, s, lang) for s in ctx.order]
         meta, jsonld = cite.page_metadata(ctx, lang, None, url, whole=True)
         view = ctx.base_view(
             lang,
@@ -203,7 +227,7 @@ def full(ctx: Context) -> Output:
                 page=view,
                 cover=ctx.cover(lang),
                 toc=ctx.full_toc(lang),
-                body=Markup("".join(parts)),
+                body=Markup("".join(made)),
                 parallel=_parallel_links(ctx, lang, None),
             ),
         )
@@ -255,9 +279,9 @@ def parallel_page(ctx: Context, section: Section | None, pair: Pair, rows: str |
     )
 
 
-def parallel_full(ctx: Context) -> Output:
+def parallel_full(ctx: Context, parts: Parts | None = None) -> Output:
     for pair in ctx.pairs:
-        yield parallel_page(ctx, None, pair)
+        yield parallel_page(ctx, None, pair, "".join(parts.parallel[pair.key]) if parts is not None else None)
 
 
 def not_found(ctx: Context) -> Output:
@@ -310,7 +334,7 @@ def figures(ctx: Context) -> Output:
                         for k in ("svg", "png", "csv", "json")
                     ],
                     citation=cite.figure_citation(ctx, lang, number),
-                    toc=ctx.toc(lang, None),
+                    toc=ctx.toc(lang, section, mark=False),
                 ),
             )
 
@@ -387,34 +411,41 @@ def citations(ctx: Context) -> Output:
 KINDS: list[Callable[[Context], Output]] = [
     landing,
     home,
-    full,
-    parallel_full,
     not_found,
     figures,
     citations,
     seo,
     assets,
 ]
+# The pages that hold every section: made from the parts the section pages leave (Parts).
+WHOLE_KINDS: list[Callable[[Context, Parts | None], Output]] = [full, parallel_full]
 # What needs the charts' drawings: written once the drawing process is done.
 DRAWN_KINDS: list[Callable[[Context], Output]] = [figure_files]
 
 
 def render_all(ctx: Context) -> Iterator[tuple[str, bytes]]:
     """Every page of the site: each section's pages, then the pages of no one section, then their images."""
-    yield from render_sections(ctx, ctx.order)
-    yield from render_whole(ctx)
+    parts = Parts()
+    yield from render_sections(ctx, ctx.order, parts)
+    yield from render_others(ctx)
+    yield from render_whole(ctx, parts)
 
 
-def render_sections(ctx: Context, sections: Iterable[Section]) -> Iterator[tuple[str, bytes]]:
+def render_sections(ctx: Context, sections: Iterable[Section], parts: Parts) -> Iterator[tuple[str, bytes]]:
     for section in sections:
-        yield from section_pages(ctx, section)
+        yield from section_pages(ctx, section, parts)
 
 
-def render_whole(ctx: Context) -> Iterator[tuple[str, bytes]]:
+def render_others(ctx: Context) -> Iterator[tuple[str, bytes]]:
     """The pages of no one section, then the images the content holds."""
     for kind in KINDS:
         yield from kind(ctx)
     yield from sorted(ctx.media.items())
+
+
+def render_whole(ctx: Context, parts: Parts) -> Iterator[tuple[str, bytes]]:
+    for kind in WHOLE_KINDS:
+        yield from kind(ctx, parts)
 
 
 def render_drawn(ctx: Context) -> Iterator[tuple[str, bytes]]:

@@ -15,6 +15,7 @@ compiler, which hold no Python lock while they work).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -65,23 +66,32 @@ class Checked:
     refs: Refs
     file_diags: list[Diagnostic] = field(default_factory=list)  # of reading and parsing each file
     check_diags: list[Diagnostic] = field(default_factory=list)  # of the checks across files
+    crossed: bool = False  # the checks across files have run (only over a complete site without errors)
+    texts_checked: bool = False  # the text checks of each section have run (their warnings are above)
 
 
-def cross_check(site: Site, refs: Refs) -> list[Diagnostic]:
-    """The checks across files, and stale translations: what an edit of any file can change anywhere."""
+def cross_check(site: Site, refs: Refs, texts: bool = True) -> list[Diagnostic]:
+    """The checks across files, and stale translations: what an edit of any file can change anywhere.
+
+    texts: with the text checks of every section (warnings); a build runs them with each section's pages.
+    """
     from . import status
     from .validate import validate
 
     diags = Diagnostics()
-    validate(site, refs, diags)
+    validate(site, refs, diags, texts)
     lock = status.lock_for_checks(site, diags)
     if lock is not None:
         status.stale_in(site, site.sections, lock, diags)
     return diags.items
 
 
-def load_and_check(project: Project, diags: Diagnostics, timer: Timer) -> Checked | None:
-    """Load, parse and validate; None when the content cannot be read at all."""
+def load_and_check(project: Project, diags: Diagnostics, timer: Timer, texts: bool = True) -> Checked | None:
+    """Load, parse and validate; None when the content cannot be read at all.
+
+    texts: run the text checks of each section now; without, the build runs them as it renders
+    the section (`publish`), on both cores.
+    """
     from .load import load_site
 
     before = len(diags.items)
@@ -96,7 +106,8 @@ def load_and_check(project: Project, diags: Diagnostics, timer: Timer) -> Checke
     # Checks across files over a site with unreadable files would only echo those
     # errors (a dropped section "misses" its paragraphs): report the causes.
     if not diags.errors and _complete(site):
-        checked.check_diags = cross_check(site, refs)
+        checked.check_diags = cross_check(site, refs, texts)
+        checked.crossed, checked.texts_checked = True, texts
         diags.extend(checked.check_diags)
     if os.path.realpath(project.content) == os.path.realpath(project.root / "content"):
         # netlify.toml builds the project's own content: its language rules must match that report's
@@ -173,8 +184,12 @@ def build(
     workers = Workers(jobs)
     try:
         drawing = Drawing(project, workers)
-        checked = load_and_check(project, diags, timer)
+        checked = load_and_check(project, diags, timer, texts=False)
         if checked is None or diags.errors or (strict and diags.warnings):
+            if checked is not None and checked.crossed:  # a failed build reports all that check would
+                from .validate import text_checks
+
+                text_checks(checked.site, checked.site.sections, diags)
             return result
         manifest = publish(
             checked,
@@ -184,6 +199,7 @@ def build(
             timer,
             search=search,
             pdf=pdf,
+            strict=strict,
             workers=workers,
             drawing=drawing,
             on_wait=on_wait,
@@ -246,6 +262,11 @@ def _quiet() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+# What a share of the section pages sends back: its manifest, how many files it wrote, the pages that
+# show a PDF's size, its parts of the whole-report pages, its text checks' warnings.
+Share = tuple[dict[str, str], int, list[str], Any, list[Diagnostic]]
+
+
 class SectionPages:
     """The section pages of a large report, rendered by processes forked with the render context.
 
@@ -258,53 +279,72 @@ class SectionPages:
     PARALLEL_PAGES = 600
     _ctx: Any = None  # the context the forked processes inherit
 
-    def __init__(self, pool: ProcessPoolExecutor, futures: list[Future[tuple[dict[str, str], int, list[str]]]]):
+    def __init__(self, pool: ProcessPoolExecutor, futures: list[Future[Share]]):
         self.pool = pool
         self.futures = futures
 
     @classmethod
-    def start(cls, ctx: Any, stage: Path, old: dict[str, str], count: int) -> SectionPages | None:
+    def start(cls, ctx: Any, stage: Path, old: dict[str, str], count: int, texts: bool) -> SectionPages | None:
         sections = list(ctx.order)
         if count < 2 or len(sections) * (len(ctx.langs) + len(ctx.pairs)) < cls.PARALLEL_PAGES:
             return None
         cls._ctx = ctx
-        pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
-        share = -(-len(sections) // count)
-        futures = [
-            pool.submit(_render_share, i, min(i + share, len(sections)), stage, old)
-            for i in range(0, len(sections), share)
-        ]
+        # The site's objects moved out of the collector's reach before the fork: a collection in a
+        # process would otherwise write to every one of them, copying the pages it shares.
+        gc.freeze()
+        try:
+            pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"), initializer=_quiet)
+            share = -(-len(sections) // count)
+            futures = [
+                pool.submit(_render_share, i, min(i + share, len(sections)), stage, old, texts)
+                for i in range(0, len(sections), share)
+            ]
+        finally:
+            gc.unfreeze()
         cls._ctx = None  # the processes are forked: this one need not keep the reference
         return cls(pool, futures)
 
-    def join(self, writer: write.Writer) -> list[str]:
-        """Add the shares' files to the writer's manifest; the pages that show a PDF's size."""
+    def join(self, writer: write.Writer, diags: Diagnostics) -> tuple[Any, list[str]]:
+        """Add the shares' files to the writer's manifest and their text checks' warnings to
+        `diags`; the whole report's parts, in reading order, and the pages that show a PDF's size."""
+        from .pages import Parts
+
         sized: list[str] = []
+        parts = Parts()
         try:
             for future in self.futures:
-                manifest, written, marked = future.result()
+                manifest, written, marked, share, found = future.result()
                 writer.add(manifest, written)
                 sized += marked
+                parts.extend(share)
+                diags.extend(found)
         finally:
             self.stop()
-        return sized
+        return parts, sized
 
     def stop(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _render_share(start: int, end: int, stage: Path, old: dict[str, str]) -> tuple[dict[str, str], int, list[str]]:
-    """In a forked process: the pages of sections start..end, written; their manifest, count and sized pages."""
+def _render_share(start: int, end: int, stage: Path, old: dict[str, str], texts: bool) -> Share:
+    """In a forked process: the pages of sections start..end, written; their manifest, count, the
+    pages that show a PDF's size, the share's parts of the whole-report pages, and (texts) the
+    warnings of its text checks."""
     from . import pages
+    from .validate import text_checks
 
     ctx = SectionPages._ctx
     writer = write.Writer(stage, old)
     marked = []
-    for rel, data in pages.render_sections(ctx, ctx.order[start:end]):
+    parts = pages.Parts()
+    found = Diagnostics()
+    if texts:
+        text_checks(ctx.site, ctx.order[start:end], found)
+    for rel, data in pages.render_sections(ctx, ctx.order[start:end], parts):
         writer.put(rel, data)
         if SIZE_MARK in data:
             marked.append(rel)
-    return writer.manifest, writer.written, marked
+    return writer.manifest, writer.written, marked, parts, found.items
 
 
 class Drawing:
@@ -327,7 +367,7 @@ class Drawing:
         cache = project.cache / "charts" if project.cache else None
         try:
             wanted = sum(1 for p in (project.content / "charts").iterdir() if p.suffix == ".yaml")
-            have = sum(1 for _ in cache.iterdir()) if cache is not None and cache.is_dir() else 0
+            have = sum(1 for p in cache.iterdir() if p.suffix == ".png") if cache is not None and cache.is_dir() else 0
         except OSError:
             wanted, have = 0, 0
         if wanted and have < wanted:
@@ -377,6 +417,7 @@ def publish(
     *,
     search: bool,
     pdf: bool,
+    strict: bool = False,
     workers: Workers | None = None,
     drawing: Drawing | None = None,
     on_wait: Callable[[str], None] = lambda message: None,
@@ -427,18 +468,32 @@ def publish(
                 try:
                     # Forked before the search thread starts: a process forked while another
                     # thread runs inherits whatever locks that thread held.
-                    shards = SectionPages.start(ctx, stage, old, workers.count)
+                    texts = not checked.texts_checked
+                    shards = SectionPages.start(ctx, stage, old, workers.count, texts)
                     if search:
                         from . import search as search_stage
 
                         records = list(search_stage.records(ctx))
                         index = executor.submit(search_stage.build_index, records, diags, project.cache)
-                    for rel, data in pages.render_all(ctx) if shards is None else pages.render_whole(ctx):
+                    if shards is None:
+                        if texts:
+                            from .validate import text_checks
+
+                            text_checks(checked.site, checked.site.sections, diags)
+                        rendered = pages.render_all(ctx)
+                    else:  # the pages of no one section while the processes render the sections
+                        rendered = pages.render_others(ctx)
+                    for rel, data in rendered:
                         writer.put(rel, data)
                         if made.pdfs and SIZE_MARK in data:
                             sized.append(rel)
                     if shards is not None:
-                        sized += shards.join(writer)
+                        parts, marked = shards.join(writer, diags)
+                        sized += marked
+                        for rel, data in pages.render_whole(ctx, parts):
+                            writer.put(rel, data)
+                            if made.pdfs and SIZE_MARK in data:
+                                sized.append(rel)
                     timer.lap("render")
                     made.chart_images = drawing.result(diags)
                     if drawing.futures:  # drawn now, not taken from the cache
@@ -467,7 +522,7 @@ def publish(
                     for rel, data in index.result().items():
                         writer.put(rel, data)
                     timer.lap("search")
-                if diags.errors:
+                if diags.errors or (strict and diags.warnings):  # warnings: of the text checks, under --strict
                     write.abort(stage)
                     return None
                 write.finish(stage, writer.manifest, old)

@@ -82,6 +82,8 @@ class Context:
         self.order = list(site.sections)
         self.index = {s.id: i for i, s in enumerate(self.order)}
         self.media: dict[str, bytes] = {}
+        self._headings: dict[tuple[str, str], str] = {}
+        self._quotes: dict[str, Quotes] = {}
         self._tocs = {lang.tag: self._toc_html(lang) for lang in self.langs}
         self._chapter_tocs: dict[tuple[str, str], str] = {}
         self._figures: dict[tuple[str, str, str], str] = {}
@@ -115,20 +117,26 @@ class Context:
         return self.report.base_url + url
 
     def quotes(self, lang: Language) -> Quotes:
-        q = lang.quotes
-        return Quotes(q[0], q[1], q[2], q[3], str(self.ui(lang).get("quote_space") or ""))
+        if lang.tag not in self._quotes:
+            q = lang.quotes
+            self._quotes[lang.tag] = Quotes(q[0], q[1], q[2], q[3], str(self.ui(lang).get("quote_space") or ""))
+        return self._quotes[lang.tag]
 
     def typeset(self, text: str, lang: Language) -> str:
         """A plain text (a title, a caption) with the language's quotation marks and apostrophes."""
         return smart(text, self.quotes(lang))
 
     def heading(self, section: Section, lang: Language) -> str:
-        return labels.heading(
-            self.typeset(section.title[lang.tag], lang),
-            section.label,
-            self.report.scheme,
-            self.ui(lang).get("headings") or {},
-        )
+        # Every page names its neighbours, crumbs and contents by their headings: made once each.
+        key = (section.id, lang.tag)
+        if key not in self._headings:
+            self._headings[key] = labels.heading(
+                self.typeset(section.title[lang.tag], lang),
+                section.label,
+                self.report.scheme,
+                self.ui(lang).get("headings") or {},
+            )
+        return self._headings[key]
 
     def language_name(self, lang: Language, in_lang: Language) -> str:
         """A language's name in another language, from CLDR: for "Same paragraph in Chinese"."""
@@ -210,13 +218,14 @@ class Context:
         walk(roots if roots is not None else [s.id for s in self.order if s.parent is None])
         return "".join(parts)
 
-    def toc(self, lang: Language, current: Section | None) -> Markup:
-        """The contents beside a page, its own entry marked.
+    def toc(self, lang: Language, current: Section | None, mark: bool = True) -> Markup:
+        """The contents beside a page, its own entry marked (mark: the page is the section's).
 
         A report of ordinary length shows all of it. Beyond TOC_FULL_LIMIT
         sections, every page showing every entry would make the site grow
         with the square of its length: pages then show their chapter's
-        contents, and the home page keeps the whole list.
+        contents (a figure's page, the chapter it stands in), and the home
+        page keeps the whole list.
         """
         if len(self.order) <= TOC_FULL_LIMIT or current is None:
             toc = self._tocs[lang.tag]
@@ -228,7 +237,7 @@ class Context:
             if key not in self._chapter_tocs:
                 self._chapter_tocs[key] = self._toc_html(lang, [chapter.id])
             toc = self._chapter_tocs[key]
-        if current is not None:
+        if current is not None and mark:
             url = url_for(current, lang)
             toc = toc.replace(f'<a href="{url}">', f'<a href="{url}" aria-current="page">', 1)
         return Markup(toc)

@@ -232,7 +232,7 @@ class Builder:
         # The findings of the files not edited stay; those across files are made again.
         shown = {display_path(p) for p in edits}
         file_diags = [d for d in self.checked.file_diags if d.pos.path not in shown] + load_diags.items
-        self.checked = Checked(site, refs, file_diags, cross_check(site, refs))
+        self.checked = Checked(site, refs, file_diags, cross_check(site, refs), texts_checked=True)
         diags = Diagnostics(file_diags + self.checked.check_diags)
         self.content_diags = diags
         timer.lap("validate")

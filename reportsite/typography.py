@@ -10,6 +10,7 @@ written, so fingerprints and the translators' files see what editors wrote.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 OPENING_CONTEXT = set(" \t\n\u00a0\u202f([{<«‹“‘„‚—–-/") | {""}
@@ -34,23 +35,26 @@ def smart(text: str, quotes: Quotes, before: str = "") -> str:
     if '"' not in text and "'" not in text:
         return text
     out: list[str] = []
+    start = 0
     prev = before
-    for i, ch in enumerate(text):
-        if ch == '"' or ch == "'":
-            nxt = text[i + 1 : i + 2]
-            if (
-                ch == "'"
-                and prev.isalnum()
-                and (nxt.isalpha() or not nxt or not nxt.isalnum())
-                and prev not in OPENING_CONTEXT
-            ):
-                if nxt.isalpha() or not nxt.strip() or nxt in ".,;:!?)":
-                    out.append("\u2019")  # it's, the Members' votes, l'eau
-                    prev = "\u2019"
-                    continue
-            opening = prev in OPENING_CONTEXT or prev in (quotes.open, quotes.inner_open)
-            out.append(quotes.mark(ch, opening))
-        else:
-            out.append(ch)
+    for m in _QUOTE.finditer(text):
+        i = m.start()
+        if i > start:  # the text since the last quote: its last character is what precedes this one
+            out.append(text[start:i])
+            prev = text[i - 1]
+        ch = text[i]
+        nxt = text[i + 1 : i + 2]
+        start = i + 1
+        if ch == "'" and prev.isalnum() and prev not in OPENING_CONTEXT:
+            if nxt.isalpha() or not nxt.strip() or nxt in ".,;:!?)":
+                out.append("\u2019")  # it's, the Members' votes, l'eau
+                prev = "\u2019"
+                continue
+        opening = prev in OPENING_CONTEXT or prev in (quotes.open, quotes.inner_open)
+        out.append(quotes.mark(ch, opening))
         prev = ch
+    out.append(text[start:])
     return "".join(out)
+
+
+_QUOTE = re.compile("[\"']")

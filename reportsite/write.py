@@ -200,9 +200,11 @@ def _holds(target: Path, size: int) -> bool:
 
 def finish(stage: Path, manifest: dict[str, str], old: dict[str, str]) -> None:
     """Remove what the last build had and this one has not; record the manifest."""
-    for rel in old.keys() - manifest.keys():
+    gone = old.keys() - manifest.keys()
+    for rel in gone:
         (stage / rel).unlink(missing_ok=True)
-    _remove_empty_dirs(stage)
+    if gone:  # only a removal leaves a folder empty
+        _remove_empty_dirs(stage)
     (stage / MARKER).write_text(json.dumps(manifest, sort_keys=True, indent=0), encoding="utf-8")
     (stage / DIRTY).unlink(missing_ok=True)
 

@@ -12,6 +12,7 @@ elsewhere `reportsite new myreport --languages fr,en && cd myreport && reportsit
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import venv
@@ -87,8 +88,14 @@ def test_pip_install_in_a_fresh_venv_then_new_check_build(tmp_path: Path) -> Non
     bin_dir = env_dir / "bin"
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    # The versions this repository is tested with (the lock without its hashes, which pip refuses in a
+    # constraints file): a new release on the index must not change what this test installs.
+    constraints = tmp_path / "constraints.txt"
+    pins = re.findall(r"^([A-Za-z0-9_.-]+==[^\s\\]+)", (ROOT / "requirements.txt").read_text("utf-8"), re.M)
+    constraints.write_text("\n".join(pins) + "\n")
     install = subprocess.run(
-        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(ROOT)],
+        [str(bin_dir / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--constraint", str(constraints), str(ROOT)],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900,
     )
     assert install.returncode == 0, install.stderr[-3000:]
