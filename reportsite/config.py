@@ -14,6 +14,7 @@ another version of the code.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from .errors import Diagnostics, SourcePos, excerpt
@@ -145,6 +146,12 @@ def load_report(text: str, shown: str, diags: Diagnostics) -> Report | None:
         if key != "__pos__" and key not in tags:
             diags.error(pos_of(grouping, key), f"number_grouping for '{key}', which is not in languages")
     cite = data.get("citation") or {}
+    issued = cite.get("issued") or ""
+    if issued and ISSUED.fullmatch(issued) and len(issued) > 4:
+        try:  # a month or a day that does not exist: 2019-13, 2019-02-30
+            date.fromisoformat(issued if len(issued) == 10 else issued + "-01")
+        except ValueError:
+            diags.error(pos_of(cite, "issued"), f"'{issued}' is not a date: a year, a year and month, or a full date")
     citation = Citation(
         author=per_language(cite.get("author"), "author"),
         publisher=per_language(cite.get("publisher"), "publisher"),

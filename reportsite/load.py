@@ -22,7 +22,7 @@ import yaml
 
 from . import textfile
 from .charts import ChartSpec, load_chart
-from .config import SLUG, language_position, load_report
+from .config import SLUG, language_position, load_report, position
 from .errors import Diagnostics, SourcePos, display_path
 from .labels import pattern_problem
 from .languages import fallbacks
@@ -121,7 +121,17 @@ class Loader:
             self.diags.error(SourcePos(shown), "report.yaml not found: the content directory needs one")
             return None
         text = self.read(path, shown)
-        return None if text is None else load_report(text, shown, self.diags)
+        report = None if text is None else load_report(text, shown, self.diags)
+        if report is not None and report.logo:
+            # Published from assets/ itself or assets/img/ (render.collect_assets): elsewhere it would be missing.
+            if "/" in report.logo and not report.logo.startswith("img/"):
+                self.diags.error(position(report, "site", "logo"), "put the logo in assets/ itself or in assets/img/")
+            elif self.project.find("assets", report.logo) is None:
+                self.diags.error(
+                    position(report, "site", "logo"),
+                    f"no file assets/{report.logo} in the project (nor in the theme)",
+                )
+        return report
 
     # -- interface strings -------------------------------------------------------
 
@@ -207,7 +217,8 @@ class Loader:
             return
         if key in ("number_words", "scale_joiners"):
             if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
-                self.diags.error(pos, "number_words: a list of words, from zero")
+                what = "a list of words, from zero" if key == "number_words" else "a list of words"
+                self.diags.error(pos, f"{key}: {what}")
             return
         if isinstance(value, dict) and key in PLURAL_UI:
             # One text per CLDR plural category ("1 result", "2 results"); "other" is the one every language has.
@@ -371,7 +382,7 @@ class Loader:
             self.diags.error(
                 id_pos,
                 f"section id '{data['id']}' starts with a prefix reserved for paragraphs, "
-                "figures and footnotes (para-, p-, fig-, fn-)",
+                "figures and footnotes (para-, p-, fig-, fn-, fnref-)",
             )
         label = None
         written = data.get("label")

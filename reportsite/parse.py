@@ -9,11 +9,13 @@ the PDF and the citations read instead of searching the tree.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
+from .config import position
 from .errors import Diagnostics
 from .markdown import footnote_key, parse_body, parse_inline
-from .model import Inlines, Section, Site
+from .model import Inlines, Link, NoteRef, Section, Site, Span
 
 
 def parse_section(site: Site, section: Section, diags: Diagnostics) -> Section:
@@ -40,7 +42,33 @@ def parse_cover(site: Site, diags: Diagnostics) -> Site:
         for label, text in by_label.items():
             notes[tag][label], found = parse_inline(text, report.path)
             diags.extend(found)
+    # A cover note is cited in a cover field and written under notes, in each language.
+    cited: dict[str, set[str]] = {}
+    for f in cover:
+        for tag, inlines in f.content.items():
+            for ref in _note_refs(inlines):
+                cited.setdefault(tag, set()).add(ref.label)
+                if ref.label not in report.notes.get(tag, {}):
+                    diags.error(
+                        position(report, "cover", f.key, tag),
+                        f"the cover cites note [^{ref.label}] but notes has none for '{tag}' in report.yaml",
+                    )
+    for tag, by_label in report.notes.items():
+        for label in by_label:
+            if label not in cited.get(tag, set()):
+                diags.warning(
+                    position(report, "notes", tag, label),
+                    f"note '{label}' for '{tag}' is never cited on the cover: cite it as [^{label}] in a cover field",
+                )
     return replace(site, report=replace(report, cover=tuple(cover), note_content=notes))
+
+
+def _note_refs(nodes: Inlines) -> Iterator[NoteRef]:
+    for node in nodes:
+        if isinstance(node, NoteRef):
+            yield node
+        elif isinstance(node, (Span, Link)):
+            yield from _note_refs(node.children)
 
 
 def parse_site(site: Site, diags: Diagnostics) -> Site:

@@ -107,7 +107,7 @@ def read_lock(path: Path, diags: Diagnostics) -> Lock | None:
             diags.error(
                 SourcePos(shown, n, 1),
                 "malformed line: expected 'PARAGRAPH-ID LANGUAGE SECTION-ID "
-                f"FINGERPRINT'; run {program()} confirm to rewrite the file",
+                f"FINGERPRINT'; delete the line, review that translation, then run {program()} confirm for it",
             )
             continue
         key = (m.group(1), m.group(2))

@@ -68,7 +68,9 @@ def read_bytes(
             diags.error(pos, "not a regular file (a named pipe, socket or device): only files are read")
             return None
         if st.st_size > limit:
-            diags.error(pos, f"file is {st.st_size // 1024} KiB; the limit is {limit // 1024} KiB per file")
+            diags.error(
+                pos, f"file is {st.st_size:,} bytes; the limit is {limit:,} bytes ({limit // 1024} KiB) per file"
+            )
             return None
         chunks = []
         total = 0

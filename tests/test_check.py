@@ -201,3 +201,23 @@ def test_command_line_in_a_real_process(tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 1
     assert shown(proc.stderr, content)[:-1] == (FIXTURES / "yaml-duplicate-key" / "expected.txt").read_text().splitlines()
+
+
+@pytest.mark.parametrize("change, message", [
+    (('  issued: "2019"', '  issued: "2019-13"'), ":11: error: '2019-13' is not a date: a year, a year and month, "
+                                                    "or a full date"),
+    (('  accent: "#0b5cad"', '  accent: "#0b5cad"\n  logo: crest.svg'),
+     ":9: error: no file assets/crest.svg in the project (nor in the theme)"),
+    (('  accent: "#0b5cad"', '  accent: "#0b5cad"\n  logo: brand/crest.svg'),
+     ":9: error: put the logo in assets/ itself or in assets/img/"),
+])
+def test_report_yaml_values_that_cannot_be_used(content_copy: Path, capfd, change, message) -> None:
+    report = content_copy / "report.yaml"
+    text = report.read_text("utf-8")
+    assert change[0] in text
+    text = text.replace(change[0], change[1])
+    report.write_text(text, "utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row == change[1].splitlines()[-1])
+    code, _, err = run_cli(["check", "--content", str(content_copy)], capfd)
+    assert code == 1
+    assert f"{report}:{line}{message}" in err.splitlines(), err

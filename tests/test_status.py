@@ -174,8 +174,9 @@ def test_a_malformed_lock_line_is_reported_with_its_line(content_copy: Path,
     line = text.splitlines().index(next(x for x in text.splitlines() if x.startswith("para-3 "))) + 1
     code, out, err = cli(capfd, "check", "--content", str(content_copy))
     assert code == 1
-    assert f"{content_copy}/translations.lock:{line}:1: error: malformed line: expected " \
-           "'PARAGRAPH-ID LANGUAGE SECTION-ID FINGERPRINT'; run python build.py confirm to rewrite the file" in err
+    assert (f"{content_copy}/translations.lock:{line}:1: error: malformed line: expected "
+            "'PARAGRAPH-ID LANGUAGE SECTION-ID FINGERPRINT'; delete the line, review that translation, then run "
+            "python build.py confirm for it") in err
 
 
 @pytest.mark.parametrize("target", ["para-999", "no-such-section", "paragraph-3"])
@@ -211,3 +212,27 @@ def test_fingerprint_ignores_layout_not_words() -> None:
     assert fp("第 26/1 号决议") != fp("第 26/2 号决议")
     assert fp("Agenda for Humanity") != fp("AgendaforHumanity")
     assert len(fp("x")) == status.HASH_LEN
+
+
+def test_cover_notes_are_cited_and_defined_in_each_language(content_copy: Path,
+                                                             capfd: pytest.CaptureFixture[str]) -> None:
+    report = content_copy / "report.yaml"
+    text = report.read_text("utf-8")
+    lines = text.splitlines()
+    agenda = next(n for n, line in enumerate(lines, 1) if "Item 9 of the provisional agenda[^*]" in line)
+    # The English note goes missing, and a note nothing cites is added to the Chinese.
+    text = text.replace('    "*": HSP/HA/1/1.\n', '    "+": HSP/HA/1/1.\n').replace(
+        '    "*": HSP/HA/1/1。\n', '    "*": HSP/HA/1/1。\n    "2": 未引用。\n')
+    report.write_text(text, "utf-8")
+    code, out, err = cli(capfd, "check", "--content", str(content_copy))
+    lines = text.splitlines()
+    plus = next(n for n, line in enumerate(lines, 1) if line.startswith('    "+"'))
+    two = next(n for n, line in enumerate(lines, 1) if line.startswith('    "2"'))
+    assert code == 1
+    shown = [line.replace(str(content_copy), "content") for line in err.splitlines()]
+    assert f"content/report.yaml:{agenda}:9: error: the cover cites note [^*] but notes has none for 'en' in " \
+           "report.yaml" in shown
+    assert f"content/report.yaml:{plus}:10: warning: note '+' for 'en' is never cited on the cover: cite it as [^+] " \
+           "in a cover field" in shown
+    assert f"content/report.yaml:{two}:10: warning: note '2' for 'zh' is never cited on the cover: cite it as [^2] " \
+           "in a cover field" in shown
