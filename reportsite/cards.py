@@ -197,6 +197,12 @@ def card(c: Card, cache: Path | None) -> bytes:
     return data
 
 
-def draw_cards(todo: list[Card], cache: Path | None) -> dict[str, bytes]:
-    """The work of a worker process: every card of its share, by output path."""
-    return {c.path: card(c, cache) for c in todo}
+def draw_cards(todo: list[Card], cache: Path | None, stage: Path, old: dict[str, str]) -> tuple[dict[str, str], int]:
+    """The work of a worker process: every card of its share, written into the staging directory;
+    their manifest and how many were written."""
+    from .write import Writer
+
+    writer = Writer(stage, old)
+    for c in todo:
+        writer.put(c.path, card(c, cache))
+    return writer.manifest, writer.written

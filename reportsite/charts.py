@@ -40,7 +40,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -771,11 +771,26 @@ def cache_key(spec: ChartSpec, lang: ChartLanguage, fonts: tuple[Path, ...]) -> 
 _CACHED = {"light": ".svg", "dark": ".dark.svg", "png": ".png"}  # one file each: no decoding to read them
 
 
-def _read_cache(stem: Path) -> dict[str, bytes] | None:
-    try:
-        return {kind: (stem.parent / (stem.name + suffix)).read_bytes() for kind, suffix in _CACHED.items()}
-    except OSError:
-        return None  # not drawn yet, or an entry cut short by a crash: drawn again and overwritten
+class _Cached(Mapping[str, bytes]):
+    """A drawing in the cache, read when it is used: a long report's images (800 charts of 170 KB at
+    N = 100) need not all be held at once."""
+
+    def __init__(self, stem: Path):
+        self.stem = stem
+
+    def __getitem__(self, kind: str) -> bytes:
+        return (self.stem.parent / (self.stem.name + _CACHED[kind])).read_bytes()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_CACHED)
+
+    def __len__(self) -> int:
+        return len(_CACHED)
+
+
+def _read_cache(stem: Path) -> Mapping[str, bytes] | None:
+    # Not drawn yet, or an entry cut short by a crash (the PNG is written last): drawn again and overwritten.
+    return _Cached(stem) if all((stem.parent / (stem.name + s)).is_file() for s in _CACHED.values()) else None
 
 
 def _write_cache(stem: Path, drawn: dict[str, bytes]) -> None:
@@ -787,7 +802,7 @@ def _write_cache(stem: Path, drawn: dict[str, bytes]) -> None:
         os.replace(tmp, stem.parent / (stem.name + _CACHED[kind]))  # atomic: a parallel build never reads half a file
 
 
-Drawn = dict[tuple[str, str], dict[str, bytes]]  # (chart id, language) -> light, dark, png
+Drawn = dict[tuple[str, str], Mapping[str, bytes]]  # (chart id, language) -> light, dark, png
 Keys = dict[tuple[str, str], str]  # (chart id, language) -> cache key
 
 

@@ -21,19 +21,24 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import inputs, write
+from . import inputs, status, write
 from .errors import Diagnostic, Diagnostics, SourcePos, display_path
 from .languages import Language
-from .model import Site
+from .model import Section, Site
 from .parse import Refs, parse_site
 from .parse import refs as find_refs
 from .project import Project
+from .status import Lock
 from .urls import Pair
+from .validate import text_checks, validate
+
+if TYPE_CHECKING:
+    from .charts import Drawn  # only for hints: the charts module is imported when there are charts to draw
 
 
 @dataclass
@@ -66,7 +71,8 @@ class Checked:
     refs: Refs
     file_diags: list[Diagnostic] = field(default_factory=list)  # of reading and parsing each file
     check_diags: list[Diagnostic] = field(default_factory=list)  # of the checks across files
-    crossed: bool = False  # the checks across files have run (only over a complete site without errors)
+    checkable: bool = False  # the checks across files can run: every file read, no error so far
+    crossed: bool = False  # the checks across files have run
     texts_checked: bool = False  # the text checks of each section have run (their warnings are above)
 
 
@@ -75,22 +81,38 @@ def cross_check(site: Site, refs: Refs, texts: bool = True) -> list[Diagnostic]:
 
     texts: with the text checks of every section (warnings); a build runs them with each section's pages.
     """
-    from . import status
-    from .validate import validate
+    found, lock = structure_checks(site, refs)
+    for section in site.sections:
+        found += section_checks(site, section, lock, texts)
+    return found
 
+
+def structure_checks(site: Site, refs: Refs) -> tuple[list[Diagnostic], Lock | None]:
+    """The checks of how files fit together (ids, numbering, alignment, links, charts), and the lock file
+    (read, with its own problems)."""
     diags = Diagnostics()
-    validate(site, refs, diags, texts)
-    lock = status.lock_for_checks(site, diags)
+    validate(site, refs, diags, texts=False)
+    return diags.items, status.lock_for_checks(site, diags)
+
+
+def section_checks(site: Site, section: Section, lock: Lock | None, texts: bool = True) -> list[Diagnostic]:
+    """What only a section's own text decides: its stale translations and (texts) its text checks."""
+    diags = Diagnostics()
+    if texts:
+        text_checks(site, [section], diags)
     if lock is not None:
-        status.stale_in(site, site.sections, lock, diags)
+        status.stale_in(site, [section], lock, diags)
     return diags.items
 
 
-def load_and_check(project: Project, diags: Diagnostics, timer: Timer, texts: bool = True) -> Checked | None:
+def load_and_check(
+    project: Project, diags: Diagnostics, timer: Timer, texts: bool = True, cross: bool = True
+) -> Checked | None:
     """Load, parse and validate; None when the content cannot be read at all.
 
     texts: run the text checks of each section now; without, the build runs them as it renders
-    the section (`publish`), on both cores.
+    the section (`publish`), on both cores. cross: run the checks across files (the preview runs
+    them itself, section by section, to redo only an edited section's); `checkable` says they can run.
     """
     from .load import load_site
 
@@ -105,17 +127,18 @@ def load_and_check(project: Project, diags: Diagnostics, timer: Timer, texts: bo
     checked = Checked(site, refs, diags.items[before:])
     # Checks across files over a site with unreadable files would only echo those
     # errors (a dropped section "misses" its paragraphs): report the causes.
-    if not diags.errors and _complete(site):
-        checked.check_diags = cross_check(site, refs, texts)
-        checked.crossed, checked.texts_checked = True, texts
-        diags.extend(checked.check_diags)
     if os.path.realpath(project.content) == os.path.realpath(project.root / "content"):
         # netlify.toml builds the project's own content: its language rules must match that report's
         from .deploy import check_netlify
 
         found = check_netlify(project.root, site.report.languages)
-        checked.check_diags += found
+        checked.file_diags += found
         diags.extend(found)
+    checked.checkable = not diags.errors and _complete(site)
+    if checked.checkable and cross:
+        checked.check_diags = cross_check(site, refs, texts)
+        checked.crossed, checked.texts_checked = True, texts
+        diags.extend(checked.check_diags)
     timer.lap("validate")
     return checked
 
@@ -187,8 +210,6 @@ def build(
         checked = load_and_check(project, diags, timer, texts=False)
         if checked is None or diags.errors or (strict and diags.warnings):
             if checked is not None and checked.crossed:  # a failed build reports all that check would
-                from .validate import text_checks
-
                 text_checks(checked.site, checked.site.sections, diags)
             return result
         manifest = publish(
@@ -331,7 +352,6 @@ def _render_share(start: int, end: int, stage: Path, old: dict[str, str], texts:
     pages that show a PDF's size, the share's parts of the whole-report pages, and (texts) the
     warnings of its text checks."""
     from . import pages
-    from .validate import text_checks
 
     ctx = SectionPages._ctx
     writer = write.Writer(stage, old)
@@ -361,8 +381,8 @@ class Drawing:
         self.project = project
         self.workers = workers
         self.fonts = tuple(p for p in (project.find("assets", f) for f in charts.FONTS) if p is not None)
-        self.futures: list[Future[tuple[dict[tuple[str, str], dict[str, bytes]], list[Diagnostic]]]] = []
-        self.found: dict[tuple[str, str], dict[str, bytes]] = {}
+        self.futures: list[Future[tuple[Drawn, list[Diagnostic]]]] = []
+        self.found: Drawn = {}
         self.warm = False
         cache = project.cache / "charts" if project.cache else None
         try:
@@ -399,7 +419,7 @@ class Drawing:
                 )
         return keys
 
-    def result(self, diags: Diagnostics) -> dict[tuple[str, str], dict[str, bytes]]:
+    def result(self, diags: Diagnostics) -> Drawn:
         drawn = dict(self.found)
         for future in self.futures:
             new, found = future.result()
@@ -461,8 +481,10 @@ def publish(
 
                 todo = pages.cards(ctx)
                 share = -(-len(todo) // workers.count) if todo else 1
+                # Each worker writes its cards into the staging directory: 5,600 images of a long
+                # report need not cross a pipe or sit in this process's memory.
                 drawing_cards = [
-                    workers.get().submit(card_stage.draw_cards, todo[i : i + share], project.cache)
+                    workers.get().submit(card_stage.draw_cards, todo[i : i + share], project.cache, stage, old)
                     for i in range(0, len(todo), share)
                 ]
                 try:
@@ -477,8 +499,6 @@ def publish(
                         index = executor.submit(search_stage.build_index, records, diags, project.cache)
                     if shards is None:
                         if texts:
-                            from .validate import text_checks
-
                             text_checks(checked.site, checked.site.sections, diags)
                         rendered = pages.render_all(ctx)
                     else:  # the pages of no one section while the processes render the sections
@@ -502,8 +522,7 @@ def publish(
                         for rel, data in pages.render_drawn(ctx):
                             writer.put(rel, data)
                         for future in drawing_cards:
-                            for rel, data in sorted(future.result().items()):
-                                writer.put(rel, data)
+                            writer.add(*future.result())
                         if typesetting is not None:
                             _typeset(ctx, project, diags, typesetting)
                     if typesetting is not None and not diags.errors:
@@ -516,8 +535,12 @@ def publish(
                 except TemplateError as exc:
                     template_error(exc, diags)
                 finally:
+                    # Before the staging directory may go: these processes write into it.
                     if shards is not None:
-                        shards.stop()  # before the staging directory may go: they write into it
+                        shards.stop()
+                    for future in drawing_cards:
+                        future.cancel()
+                    wait(drawing_cards)
                 if index is not None:
                     for rel, data in index.result().items():
                         writer.put(rel, data)

@@ -16,7 +16,7 @@ import hashlib
 import html
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ class Products:
     """What other stages make that pages show or link to."""
 
     chart_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # (chart, lang) -> key: names the images
-    chart_images: dict[tuple[str, str], dict[str, bytes]] = field(default_factory=dict)  # (chart, lang) -> drawn
+    chart_images: dict[tuple[str, str], Mapping[str, bytes]] = field(default_factory=dict)  # (chart, lang) -> drawn
     pdfs: set[str] = field(default_factory=set)  # URLs of the PDFs this build makes
     pdf_sizes: dict[str, int] = field(default_factory=dict)  # URL of a PDF -> its size in bytes, once made
 

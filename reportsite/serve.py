@@ -37,11 +37,13 @@ from urllib.parse import unquote, urlsplit
 from . import pages, write
 from .errors import Diagnostic, Diagnostics, SourcePos, display_path, program
 from .load import load_body
+from .model import Section
 from .parse import parse_section
 from .parse import refs as find_refs
-from .pipeline import Checked, Timer, chart_keys, cross_check, load_and_check, publish
+from .pipeline import Checked, Timer, chart_keys, load_and_check, publish, section_checks, structure_checks
 from .project import Project
 from .render import Context, Products
+from .status import Lock
 from .urls import output_path, url_for
 
 HOST = "127.0.0.1"  # never another interface: the preview is for the editor at this machine
@@ -117,6 +119,28 @@ def snapshot(folders: list[Path]) -> Snapshot:
     return files
 
 
+def _shape(section: Section) -> tuple[Any, ...]:
+    """All that the checks across files read of a section: its paragraphs' ids, numbers and lines, its
+    notes, links, images and note references with their places; not its words."""
+    out: list[Any] = []
+    for tag, body in sorted(section.bodies.items()):
+        p = body.parsed
+        if p is None:
+            out.append((tag, None))
+            continue
+        out.append(
+            (
+                tag,
+                tuple((b.kind, b.id, b.number, b.line, b.item_lines) for b in p.blocks),
+                tuple((f.label, f.key, f.line) for f in p.footnotes),
+                tuple((link.href, link.slug, link.fragment, link.external, pos) for link, pos in p.links),
+                tuple((image.src, pos) for image, pos in p.images),
+                tuple((ref.label, ref.key, pos) for ref, pos in p.refs),
+            )
+        )
+    return tuple(out)
+
+
 def changed_files(before: Snapshot, after: Snapshot) -> set[Path]:
     return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
 
@@ -144,6 +168,9 @@ class Builder:
         self.content_diags: Diagnostics | None = None
         self.ctx: Context | None = None  # of the last good build: templates compiled, contents rendered
         self.announce: Callable[[frozenset[str]], None] = lambda paths: None
+        self.texts: dict[str, list[Diagnostic]] = {}  # each section's own checks (section_checks), by id
+        self.structure: list[Diagnostic] = []  # the checks across files (structure_checks)
+        self.lock: Lock | None = None
 
     def build(self, changed: set[Path] | None = None) -> BuildState:
         """Build after `changed` (None: everything) and return the outcome."""
@@ -160,7 +187,18 @@ class Builder:
         content_changed = changed is None or any(p.is_relative_to(content) for p in changed)
         if content_changed or self.content_diags is None:
             self.content_diags = Diagnostics()
-            self.checked = load_and_check(self.project, self.content_diags, timer)
+            self.checked = load_and_check(self.project, self.content_diags, timer, cross=False)
+            self.texts = {}
+            if self.checked is not None and self.checked.checkable:
+                # The checks across files, then each section's own (kept: an edit redoes only its section's).
+                site = self.checked.site
+                self.structure, self.lock = structure_checks(site, self.checked.refs)
+                for section in site.sections:
+                    self.texts[section.id] = section_checks(site, section, self.lock)
+                self.checked.check_diags = self.structure + [d for found in self.texts.values() for d in found]
+                self.checked.crossed = self.checked.texts_checked = True
+                self.content_diags.extend(self.checked.check_diags)
+            timer.lap("validate")
         diags = Diagnostics()
         diags.extend(self.content_diags)
         self.ctx = None
@@ -215,6 +253,7 @@ class Builder:
         assert self.checked is not None and self.ctx is not None
         site = self.checked.site
         load_diags = Diagnostics()
+        old = site.sections
         sections = list(site.sections)
         for path, (i, lang) in sorted(edits.items()):
             body = load_body(self.project, path, lang, load_diags)
@@ -232,7 +271,14 @@ class Builder:
         # The findings of the files not edited stay; those across files are made again.
         shown = {display_path(p) for p in edits}
         file_diags = [d for d in self.checked.file_diags if d.pos.path not in shown] + load_diags.items
-        self.checked = Checked(site, refs, file_diags, cross_check(site, refs), texts_checked=True)
+        # The checks across files again when an edit changed what they look at (ids, numbers, lines,
+        # notes, links: it may break them anywhere); the edited sections' own checks in any case.
+        if any(_shape(old[i]) != _shape(sections[i]) for i in touched):
+            self.structure, self.lock = structure_checks(site, refs)
+        for i in touched:
+            self.texts[sections[i].id] = section_checks(site, sections[i], self.lock)
+        found = self.structure + [d for texts in self.texts.values() for d in texts]
+        self.checked = Checked(site, refs, file_diags, found, checkable=True, crossed=True, texts_checked=True)
         diags = Diagnostics(file_diags + self.checked.check_diags)
         self.content_diags = diags
         timer.lap("validate")

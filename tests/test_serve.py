@@ -294,3 +294,26 @@ def test_an_edit_that_renumbers_figures_rebuilds_the_pages_of_other_sections(con
         state.then()
     page = later.read_text("utf-8")
     assert 'id="fig-2"' in page and 'id="fig-1"' not in page
+
+
+def test_a_word_edit_redoes_its_section_s_own_checks(content_copy: Path, tmp_path: Path) -> None:
+    # The fast path reuses the checks across files but not the edited section's own: a quantity the English
+    # lost, and a Chinese paragraph whose English is now stale, are reported after the save.
+    p = serve.Preview(real_project(content_copy, tmp_path / "cache"), out_dir=tmp_path / "out", port=0)
+    p.start()
+    try:
+        assert not p.state.diagnostics
+        first = p.state.build_id
+        edit(content_copy / SECTION / "body.en.md", "General Assembly resolution 73/239 of 20 December 2018",
+             "General Assembly resolution 73/239 of December 2018")
+        state = p.wait_for_build(first, WAIT)
+        assert state is not None and state.ok and "load" not in state.stages
+        assert [str(d).split(": ", 1)[1].replace(str(content_copy), "content") for d in state.diagnostics] == [
+            "warning: paragraph 3: the English lacks 20 of the Chinese (content/sections/01-introduction/body.zh.md:9)"]
+        second = state.build_id
+        edit(content_copy / SECTION / "body.zh.md", "人居署的工作由三个主要政策机构来指导", "人居署的工作由三个政策机构来指导")
+        state = p.wait_for_build(second, WAIT)
+        assert state is not None and state.ok and "load" not in state.stages
+        assert sorted(d.message.split(":")[0] for d in state.diagnostics) == ["paragraph 2 is stale", "paragraph 3"]
+    finally:
+        p.stop()
