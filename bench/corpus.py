@@ -15,17 +15,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
-ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
-         (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+sys.path.insert(0, str(ROOT))
 
-
-def roman(n: int) -> str:
-    out = ""
-    for value, letters in ROMAN:
-        while n >= value:
-            out += letters
-            n -= value
-    return out
+from reportsite.labels import upper_roman  # noqa: E402
 
 
 def _rewrite_body(text: str, offset: int, k: int, chart_ids: list[str]) -> str:
@@ -39,7 +31,7 @@ def _rewrite_body(text: str, offset: int, k: int, chart_ids: list[str]) -> str:
 def _rewrite_yaml(text: str, k: int, chapter_index: int, chapters: int) -> str:
     def label(m: re.Match[str]) -> str:
         parts = m.group(1).split(".")
-        parts[0] = roman((k - 1) * chapters + chapter_index)
+        parts[0] = upper_roman((k - 1) * chapters + chapter_index)
         return f'label: "{".".join(parts)}"'
 
     text = re.sub(r'^label: "([^"]+)"', label, text, flags=re.M)

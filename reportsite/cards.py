@@ -69,11 +69,16 @@ def _merged(primary: Path, fallback: Path, chars: str, cache: Path | None) -> by
     merged.save(out)
     data = out.getvalue()
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, file)
+        _store(file, data)
     return data
+
+
+def _store(file: Path, data: bytes) -> None:
+    """Into the cache in one step: a build beside this one reads the whole file or none."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, file)
 
 
 def missing(fonts: tuple[Path, ...], texts: list[str]) -> str:
@@ -94,6 +99,10 @@ def _font(name: str, size: int):  # type: ignore[no-untyped-def]
 
     source = io.BytesIO(_FONT_DATA[name]) if name in _FONT_DATA else name
     return ImageFont.truetype(source, size, layout_engine=ImageFont.Layout.RAQM)
+
+
+# FreeType faces read their files through descriptors a forked process would share: each opens its own.
+os.register_at_fork(after_in_child=_font.cache_clear)
 
 
 def _font_name(fonts: tuple[Path, ...], extra: str, cache: Path | None) -> str:
@@ -190,10 +199,7 @@ def card(c: Card, cache: Path | None) -> bytes:
         return file.read_bytes()
     data = draw(c.heading, c.site, c.symbol, _font_name(c.fonts, c.extra, cache), c.rtl, c.lang, c.accent)
     if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, file)
+        _store(file, data)
     return data
 
 

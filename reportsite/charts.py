@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostics, SourcePos
-from .yamlschema import Ctx, Dict, Enum, List, Map, Num, Schema, Str, load, pos_of
+from .yamlschema import Dict, Enum, List, Located, Map, Num, Schema, Str, load, pos_of
 
 if TYPE_CHECKING:  # only for hints: importing matplotlib is what the cache saves
     from matplotlib.figure import Figure
@@ -176,17 +176,6 @@ def _number(tag: str, group: str, value: float, decimals: int) -> str:
 # ---------------------------------------------------------------- loading
 
 
-class _Located(Schema):
-    """The inner value with its own position: list items carry none otherwise."""
-
-    def __init__(self, inner: Schema):
-        self.inner = inner
-
-    def convert(self, node: Any, ctx: Ctx) -> Any:
-        value = self.inner.convert(node, ctx)
-        return None if value is None else (value, ctx.pos(node))
-
-
 def _schema(languages: tuple[str, ...]) -> Map:
     def per_lang(name: str, item: Schema | None = None) -> Dict:
         return Dict(item or Str(max_len=2000), keys=languages, name=name)
@@ -222,7 +211,7 @@ def _schema(languages: tuple[str, ...]) -> Map:
         "alt": per_lang("alt"),
         "description": per_lang("description"),
         "category_label": per_lang("category_label"),
-        "categories": per_lang("categories", List(_Located(Str(max_len=200)), min_items=1)),
+        "categories": per_lang("categories", List(Located(Str(max_len=200)), min_items=1)),
         "series": List(series, min_items=1),
     }
     required = tuple(k for k in fields if k != "category_label")
@@ -346,6 +335,11 @@ def _fonts(fonts: tuple[Path, ...]) -> list[Any]:
     from matplotlib.ft2font import FT2Font
 
     return [FT2Font(str(path)) for path in fonts]
+
+
+# A FreeType face reads its file through a descriptor that a forked process would share with its
+# parent (one file offset for both): each process opens its own, as matplotlib does for its fonts.
+os.register_at_fork(after_in_child=_fonts.cache_clear)
 
 
 @lru_cache(maxsize=4)

@@ -21,22 +21,11 @@ from .errors import Diagnostics, SourcePos, excerpt
 from .labels import SCHEMES
 from .languages import Language, LanguageError, language
 from .model import Citation, CoverField, Report
-from .yamlschema import Bool, Ctx, Dict, Enum, List, Map, Schema, Str, clean, load, pos_of
+from .yamlschema import Bool, Dict, Enum, List, Located, Map, Str, clean, load, pos_of
 
 SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 FIELD = r"[a-z][a-z0-9_]*"
 ISSUED = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
-
-
-class _Located(Schema):
-    """The inner value with its own position: list items carry none otherwise."""
-
-    def __init__(self, inner: Schema):
-        self.inner = inner
-
-    def convert(self, node: Any, ctx: Ctx) -> Any:
-        value = self.inner.convert(node, ctx)
-        return None if value is None else (value, ctx.pos(node))
 
 
 def _texts(name: str) -> Dict:
@@ -48,7 +37,7 @@ def schema() -> Map:
         {
             "id": Str(pattern=SLUG, max_len=64, hint="lower-case ASCII letters, digits and single hyphens"),
             "symbol": Str(max_len=100),
-            "languages": List(_Located(Str(max_len=20)), min_items=1),
+            "languages": List(Located(Str(max_len=20)), min_items=1),
             "base_url": Str(
                 pattern=r"https://[A-Za-z0-9.-]+(:\d+)?", hint="an https:// origin without a path or slash"
             ),

@@ -263,6 +263,17 @@ class Map(Schema):
         return out
 
 
+class Located(Schema):
+    """The inner value with its own position, as (value, SourcePos): list items carry none otherwise."""
+
+    def __init__(self, inner: Schema):
+        self.inner = inner
+
+    def convert(self, node: Any, ctx: Ctx) -> Any:
+        value = self.inner.convert(node, ctx)
+        return None if value is None else (value, ctx.pos(node))
+
+
 class Dict(Schema):
     """A mapping with free keys (checked by `key`) and one value schema."""
 
