@@ -1,16 +1,17 @@
-"""The whole build, read top to bottom: load → parse → validate → charts →
-render → search and PDF → write → swap, each stage timed.
+"""The whole build, read top to bottom: load → parse → validate → render (with charts, title cards,
+search and PDFs beside it) → write → swap, each stage timed.
 
 Input: a project (content, theme, cache) and an output directory. Output: a
 `Result` with every diagnostic and the stage timings; the output directory
 is replaced only when the build succeeded, in one step.
 
 The stages are functions over data; only `load` reads the content and only
-`write` touches the output. What runs beside the rest runs on standard
-executors: the charts in a process of their own (matplotlib's import and
-drawing take a second and need no other stage), the search index and the
-PDFs in threads (each is another program, Pagefind's binary and Typst's
-compiler, which hold no Python lock while they work).
+`write` touches the output (and the worker processes that write their share
+of it into the same staging directory). What runs beside the rest runs on
+standard executors: one pool of forked worker processes (`Workers`) draws the
+charts and title cards and typesets the PDFs; a long report's section pages
+render in a second pool forked with the render context (`SectionPages`); the
+search index is built in a thread, since Pagefind is a program of its own.
 """
 
 from __future__ import annotations
