@@ -2279,14 +2279,22 @@ def _import(project: Project, args: Any, prog: str) -> int:
     return result.code
 
 
-def _tmx_command(project: Project, args: Any, prog: str) -> int:
+def _export_start(
+    project: Project, args: Any, prog: str, command: str, what: str
+) -> tuple[Path, tuple[Checked, status.Lock]] | int:
+    """The output file and the checked content of an export with no argument; an exit code if it cannot run."""
     if args.args:
-        raise UsageError(f"tmx takes no argument, got {' '.join(args.args)!r}")
-    out = _output(args, "TMX")
+        raise UsageError(f"{command} takes no argument, got {' '.join(args.args)!r}")
+    out = _output(args, what)
     loaded = _load(project, prog)
-    if isinstance(loaded, int):
-        return loaded
-    checked, lock = loaded
+    return loaded if isinstance(loaded, int) else (out, loaded)
+
+
+def _tmx_command(project: Project, args: Any, prog: str) -> int:
+    started = _export_start(project, args, prog, "tmx", "TMX")
+    if isinstance(started, int):
+        return started
+    out, (checked, lock) = started
     langs = [_lang(checked, args)] if args.lang is not None else list(checked.site.report.tags[1:])
     entries = memory_entries(checked, langs, lock)
     _write(out, build_tmx(checked.site.report.source.tag, entries))
@@ -2295,13 +2303,10 @@ def _tmx_command(project: Project, args: Any, prog: str) -> int:
 
 
 def _glossary_command(project: Project, args: Any, prog: str) -> int:
-    if args.args:
-        raise UsageError(f"glossary takes no argument, got {' '.join(args.args)!r}")
-    out = _output(args, "termbase")
-    loaded = _load(project, prog)
-    if isinstance(loaded, int):
-        return loaded
-    checked, _ = loaded
+    started = _export_start(project, args, prog, "glossary", "termbase")
+    if isinstance(started, int):
+        return started
+    out, (checked, _) = started
     _write(out, build_tbx(checked.site))
     n = sum(1 for t in checked.site.glossary if t.terms.get(checked.site.report.source.tag))
     print(f"wrote {n} term{'s' * (n != 1)} to {display_path(out)}")

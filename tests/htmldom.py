@@ -89,3 +89,14 @@ def parse(html: str) -> Element:
 
 def parse_file(path: Path) -> Element:
     return parse(path.read_text(encoding="utf-8"))
+
+
+def site_pages(site: Path) -> dict[str, Element]:
+    """URL path -> parsed page, for every HTML file of a built site (Pagefind's files aside)."""
+    found = {}
+    for path in sorted(site.rglob("*.html")):
+        rel = path.relative_to(site).as_posix()
+        if rel.startswith("pagefind/"):
+            continue
+        found["/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)] = parse_file(path)
+    return found

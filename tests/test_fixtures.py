@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
-from htmldom import Element, parse_file
+from htmldom import Element, site_pages
 
 from reportsite import errors, pipeline, project
 
@@ -167,16 +167,6 @@ def project_root(path: Path):
         errors.set_root(ROOT)  # as conftest has it for every other test
 
 
-def _pages(out: Path) -> dict[str, Element]:
-    found = {}
-    for path in sorted(out.rglob("*.html")):
-        rel = path.relative_to(out).as_posix()
-        if rel.startswith("pagefind/"):
-            continue
-        found["/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)] = parse_file(path)
-    return found
-
-
 @pytest.fixture(scope="session", params=list(SPECS))
 def site(request, tmp_path_factory) -> Built:
     name = request.param
@@ -190,7 +180,7 @@ def site(request, tmp_path_factory) -> Built:
     assert result.ok and result.written, "\n".join(map(str, result.diagnostics.sorted()))
     report = yaml.safe_load((root / "content" / "report.yaml").read_text(encoding="utf-8"))
     return Built(name, SPECS[name], root, out, [str(d) for d in checked.diagnostics.sorted()],
-                 [str(d) for d in result.diagnostics.sorted()], _pages(out), report)
+                 [str(d) for d in result.diagnostics.sorted()], site_pages(out), report)
 
 
 def _lang_pages(site: Built, tag: str) -> dict[str, Element]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from htmldom import Element, parse_file
+from htmldom import Element, site_pages
 
 BASE = "https://hsp-ha-1-2.netlify.app"
 LANGS = {"zh": "zh-Hans", "en": "en"}
@@ -17,14 +17,7 @@ LANGS = {"zh": "zh-Hans", "en": "en"}
 @pytest.fixture(scope="module")
 def pages(built_site: Path) -> dict[str, Element]:
     """URL path -> parsed page, for every HTML file."""
-    out = {}
-    for path in sorted(built_site.rglob("*.html")):
-        rel = path.relative_to(built_site).as_posix()
-        if rel.startswith("pagefind/"):
-            continue
-        url = "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
-        out[url] = parse_file(path)
-    return out
+    return site_pages(built_site)
 
 
 def lang_pages(pages: dict[str, Element]) -> dict[str, Element]:
